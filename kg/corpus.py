@@ -1,0 +1,417 @@
+"""Corpus readers: daily-papers listings, JSON Lines, CSV and the arXiv metadata snapshot → Paper.
+
+Every reader yields either a `RawRecord` or a `ReadProblem` (file, line, reason), so one bad record never
+stops a file: it is reported, skipped and counted, and the rest is read. `read_corpus` expands files,
+directories and globs, detects each file's format, and merges duplicates by normalised title while keeping
+every source file:line a paper came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+from kg.model import Paper, Source
+
+FORMATS = ("listing", "jsonl", "csv", "arxiv")
+_EXTENSION_FORMATS = {
+    ".txt": "listing", ".md": "listing", ".text": "listing",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".csv": "csv", ".tsv": "csv",
+}
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+class CorpusError(Exception):
+    """An input that cannot be read at all (missing path, unknown format)."""
+
+
+@dataclass(frozen=True)
+class ReadProblem:
+    source: Source
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    title: str
+    abstract: str
+    source: Source
+    id: str | None = None
+    url: str | None = None
+    date: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+
+@dataclass
+class Corpus:
+    papers: list[Paper] = field(default_factory=list)
+    problems: list[ReadProblem] = field(default_factory=list)
+    records_read: int = 0
+    duplicates_merged: int = 0
+    files: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- text helpers
+
+def clean_text(text: str) -> str:
+    """Collapse whitespace and drop characters that XML (GraphML, RDF/XML) cannot hold."""
+    return " ".join(_XML_ILLEGAL.sub(" ", text).split())
+
+
+def normalise_title(title: str) -> str:
+    """The duplicate key: Unicode-folded, case-folded, punctuation and spacing ignored."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+
+
+def title_paper_id(title: str) -> str:
+    """A stable id from the title: a short ASCII slug of its first words plus a hash of the whole."""
+    key = normalise_title(title)
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=5).hexdigest()
+    ascii_words = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode().split()
+    slug = "-".join(w for w in ascii_words[:6] if w)[:60].strip("-")
+    return f"{slug}-{digest}" if slug else f"p-{digest}"
+
+
+def safe_id(raw: str) -> str:
+    """Make an identifier from the input safe to use in IRIs and file names."""
+    return re.sub(r"[^A-Za-z0-9._~-]+", "-", raw.strip()).strip("-") or "id"
+
+
+# ---------------------------------------------------------------- line decoding
+
+def _decoded_lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) for each line; text is None where the bytes are not valid UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield number, None
+                continue
+            if number == 1:
+                line = line.lstrip("\ufeff")
+            yield number, line.rstrip("\r\n")
+
+
+# ---------------------------------------------------------------- daily-papers listings
+
+@dataclass(frozen=True)
+class _Boilerplate:
+    lines: frozenset[str]
+    prefixes: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+
+def _load_boilerplate() -> _Boilerplate:
+    lines, prefixes, patterns = set(), [], []
+    text = resources.files("kg").joinpath("data/listing_boilerplate.txt").read_text("utf-8")
+    for entry in text.splitlines():
+        entry = entry.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if entry.startswith("prefix:"):
+            prefixes.append(entry.removeprefix("prefix:"))
+        elif entry.startswith("pattern:"):
+            patterns.append(re.compile(entry.removeprefix("pattern:")))
+        else:
+            lines.add(entry.casefold())
+    return _Boilerplate(frozenset(lines), tuple(prefixes), tuple(patterns))
+
+
+_BOILERPLATE = _load_boilerplate()
+
+
+def _strip_boilerplate(line: str) -> str:
+    stripped = line.strip()
+    if stripped.casefold() in _BOILERPLATE.lines:
+        return ""
+    if any(p.match(stripped) for p in _BOILERPLATE.patterns):
+        return ""
+    for prefix in _BOILERPLATE.prefixes:
+        rest = stripped[len(prefix):]
+        # "SubscribePixelFlow: ..." — glued prefix followed by a capitalised title.
+        if stripped.startswith(prefix) and rest[:1].isupper():
+            return rest.strip()
+    return stripped
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) <= 300 and len(line.split()) <= 45
+
+
+def _looks_like_abstract(line: str, title: str) -> bool:
+    return len(line) > len(title) and (len(line) >= 100 or len(line.split()) >= 15)
+
+
+def read_listing(path: Path) -> Iterator[RawRecord | ReadProblem]:
+    """A daily-papers page saved as text: title and abstract on alternating lines, with or without
+    blank lines between them, surrounded by page boilerplate."""
+    content: list[tuple[int, str]] = []
+    for number, line in _decoded_lines(path):
+        if line is None:
+            yield ReadProblem(Source(str(path), number), "undecodable bytes (not UTF-8); line skipped")
+            content.append((number, "\0"))  # keeps the pairing honest: the damaged record is skipped
+            continue
+        text = _strip_boilerplate(line)
+        if text:
+            content.append((number, text))
+
+    i = 0
+    while i < len(content):
+        number, line = content[i]
+        following = content[i + 1][1] if i + 1 < len(content) else None
+        if line == "\0":
+            i += 1
+            if following is not None and following != "\0" and not _looks_like_title(following):
+                i += 1  # the abstract whose title was damaged
+            continue
+        if following == "\0":
+            yield ReadProblem(Source(str(path), number), "record skipped: its abstract line is undecodable")
+            i += 2
+            continue
+        if _looks_like_title(line) and following is not None and _looks_like_abstract(following, line):
+            yield RawRecord(title=clean_text(line), abstract=clean_text(following), source=Source(str(path), number))
+            i += 2
+        elif _looks_like_title(line):
+            yield ReadProblem(Source(str(path), number), f"title without an abstract: {line[:80]!r}")
+            i += 1
+        else:
+            yield ReadProblem(Source(str(path), number), "abstract without a title; skipped")
+            i += 1
+
+
+# ---------------------------------------------------------------- JSON Lines, arXiv snapshot, CSV
+
+def _as_tuple(value: object, splitter: str = r"\s*(?:,|;|\band\b)\s*") -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, list | tuple):
+        items = [" ".join(v) if isinstance(v, list | tuple) else str(v) for v in value]
+    else:
+        items = re.split(splitter, str(value))
+    return tuple(clean_text(item) for item in items if clean_text(item))
+
+
+def _record_from_mapping(data: dict, source: Source, arxiv: bool) -> RawRecord | ReadProblem:
+    title = clean_text(str(data.get("title") or ""))
+    abstract = clean_text(str(data.get("abstract") or data.get("summary") or ""))
+    if not title:
+        return ReadProblem(source, "record has no title; skipped")
+    if not abstract:
+        return ReadProblem(source, f"record has no abstract; skipped ({title[:60]!r})")
+    raw_id = data.get("id") or data.get("arxiv_id") or data.get("paper_id")
+    url = data.get("url") or data.get("link")
+    if arxiv and raw_id and not url:
+        url = f"https://arxiv.org/abs/{raw_id}"
+    date = data.get("date") or data.get("update_date") or data.get("published")
+    categories = data.get("categories")
+    return RawRecord(
+        title=title,
+        abstract=abstract,
+        source=source,
+        id=safe_id(str(raw_id)) if raw_id not in (None, "") else None,
+        url=str(url).strip() if url else None,
+        date=str(date).strip() if date else None,
+        authors=_as_tuple(data.get("authors_parsed") if arxiv and data.get("authors_parsed") else data.get("authors")),
+        categories=tuple(str(categories).split()) if isinstance(categories, str) else _as_tuple(categories),
+    )
+
+
+def read_jsonl(path: Path, arxiv: bool = False) -> Iterator[RawRecord | ReadProblem]:
+    """JSON Lines with title, abstract and optional id, url, date, authors (also the arXiv snapshot)."""
+    for number, line in _decoded_lines(path):
+        source = Source(str(path), number)
+        if line is None:
+            yield ReadProblem(source, "undecodable bytes (not UTF-8); record skipped")
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield ReadProblem(source, f"broken JSON ({error.msg} at column {error.colno}); record skipped")
+            continue
+        if not isinstance(data, dict):
+            yield ReadProblem(source, "JSON value is not an object; record skipped")
+            continue
+        yield _record_from_mapping(data, source, arxiv=arxiv or _is_arxiv_record(data))
+
+
+def _is_arxiv_record(data: dict) -> bool:
+    return "update_date" in data and "categories" in data
+
+
+def read_csv(path: Path) -> Iterator[RawRecord | ReadProblem]:
+    """CSV (or TSV, by extension) with a header naming title and abstract columns."""
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    if not text.strip():
+        return
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    fields = {name.strip().casefold(): name for name in (reader.fieldnames or [])}
+    if "title" not in fields or "abstract" not in fields:
+        yield ReadProblem(Source(str(path), 1), "CSV header must name 'title' and 'abstract' columns; file skipped")
+        return
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            yield ReadProblem(Source(str(path), line), f"broken CSV ({error}); record skipped")
+            line = reader.line_num + 1
+            continue
+        source = Source(str(path), line)
+        line = reader.line_num + 1
+        values = {key.strip().casefold(): value for key, value in row.items() if key is not None}
+        if any(_has_surrogates(v) for v in values.values() if isinstance(v, str)):
+            yield ReadProblem(source, "undecodable bytes (not UTF-8); record skipped")
+            continue
+        yield _record_from_mapping(values, source, arxiv=False)
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+# ---------------------------------------------------------------- inputs and formats
+
+def detect_format(path: Path) -> str:
+    by_extension = _EXTENSION_FORMATS.get(path.suffix.lower())
+    if by_extension:
+        return by_extension
+    with path.open("rb") as handle:
+        head = handle.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    if head.startswith("{"):
+        return "jsonl"
+    first_line = head.split("\n", 1)[0].casefold()
+    if "title" in first_line and "abstract" in first_line and ("," in first_line or "\t" in first_line):
+        return "csv"
+    return "listing"
+
+
+def read_file(path: Path, fmt: str | None = None) -> Iterator[RawRecord | ReadProblem]:
+    fmt = fmt or detect_format(path)
+    if fmt == "listing":
+        return read_listing(path)
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    if fmt == "arxiv":
+        return read_jsonl(path, arxiv=True)
+    if fmt == "csv":
+        return read_csv(path)
+    raise CorpusError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def sample_corpus_files() -> list[Path]:
+    """The bundled sample corpus: the five daily-papers listings that ship inside the package."""
+    return sorted(Path(str(resources.files("kg").joinpath("sample_corpus"))).glob("*.txt"))
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files, directories (read recursively, known extensions) and globs → a sorted, de-duplicated list."""
+    files: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _EXTENSION_FORMATS))
+        elif path.is_file():
+            files.append(path)
+        elif glob.has_magic(str(item)):
+            matched = sorted(Path(p) for p in glob.glob(str(item), recursive=True) if Path(p).is_file())
+            if not matched:
+                raise CorpusError(f"no files match {item}")
+            files.extend(matched)
+        else:
+            raise CorpusError(f"no such file or directory: {item}")
+    seen: set[Path] = set()
+    unique = []
+    for file in files:
+        resolved = file.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(file)
+    return unique
+
+
+# ---------------------------------------------------------------- merging
+
+def _paper_from(record: RawRecord) -> Paper:
+    return Paper(
+        id=record.id or title_paper_id(record.title),
+        title=record.title,
+        abstract=record.abstract,
+        url=record.url,
+        date=record.date,
+        authors=record.authors,
+        categories=record.categories,
+        sources=(record.source,),
+    )
+
+
+def _merge(kept: Paper, record: RawRecord) -> Paper:
+    """Keep the first record's text; fill fields it lacks from the later one; remember every source."""
+    return replace(
+        kept,
+        url=kept.url or record.url,
+        date=kept.date or record.date,
+        authors=kept.authors or record.authors,
+        categories=kept.categories or record.categories,
+        sources=kept.sources + (record.source,),
+    )
+
+
+def merge_records(records: Iterable[RawRecord], corpus: Corpus) -> None:
+    by_title: dict[str, int] = {}
+    ids: set[str] = {p.id for p in corpus.papers}
+    for record in records:
+        corpus.records_read += 1
+        key = normalise_title(record.title)
+        index = by_title.get(key)
+        if index is not None:
+            corpus.papers[index] = _merge(corpus.papers[index], record)
+            corpus.duplicates_merged += 1
+            continue
+        paper = _paper_from(record)
+        if paper.id in ids:  # two different papers given one id: keep both, the second renamed
+            paper = replace(paper, id=f"{paper.id}-{title_paper_id(record.title).rsplit('-', 1)[-1]}")
+        ids.add(paper.id)
+        by_title[key] = len(corpus.papers)
+        corpus.papers.append(paper)
+
+
+def read_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> Corpus:
+    """Read every input (the bundled sample corpus when none is given) into merged Papers."""
+    if fmt is not None and fmt not in FORMATS:
+        raise CorpusError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    inputs = list(inputs or [])
+    files = expand_inputs(inputs) if inputs else sample_corpus_files()
+    corpus = Corpus(files=[str(f) for f in files])
+
+    def records() -> Iterator[RawRecord]:
+        for file in files:
+            for item in read_file(file, fmt):
+                if isinstance(item, ReadProblem):
+                    corpus.problems.append(item)
+                else:
+                    yield item
+
+    merge_records(records(), corpus)
+    return corpus
