@@ -1,0 +1,117 @@
+"""`paperkg_abbreviations`: abbreviations defined in the text, after Schwartz & Hearst (2003).
+
+"Prior-Data Fitted Networks (PFNs)" pairs the long form with the short form; every other use of the
+short form (singular or plural, before or after the definition) is tagged too, so the linker can make
+them one entity with the short form as alias. Types are decided later, by the resolver.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.spans import ABBREVIATION_GROUP, set_group
+
+_DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
+_WORD = re.compile(r"\S+")
+LONG_LABEL, SHORT_LABEL = "LONG", "SHORT"
+CONFIDENCE = 0.85
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    short: str
+    long: str
+    long_start: int
+    long_end: int
+    short_start: int
+
+
+def _valid_short_form(short: str) -> bool:
+    letters = [c for c in short if c.isalpha()]
+    return (2 <= len(short) <= 12 and short[0].isalnum() and bool(letters)
+            and any(c.isupper() for c in short) and len(short.split()) <= 2)
+
+
+def best_long_form(short: str, candidate: str) -> str | None:
+    """The shortest tail of `candidate` whose letters spell `short` in order, the first letter at a word start."""
+    s_index, l_index = len(short) - 1, len(candidate) - 1
+    while s_index >= 0:
+        char = short[s_index].lower()
+        if not char.isalnum():
+            s_index -= 1
+            continue
+        while l_index >= 0 and (candidate[l_index].lower() != char
+                                or (s_index == 0 and l_index > 0 and candidate[l_index - 1].isalnum())):
+            l_index -= 1
+        if l_index < 0:
+            return None
+        l_index -= 1
+        s_index -= 1
+    start = candidate.rfind(" ", 0, l_index + 1) + 1
+    return candidate[start:]
+
+
+def find_abbreviations(text: str, sentence_starts: list[int]) -> list[Abbreviation]:
+    found = []
+    for match in _DEFINITION.finditer(text):
+        short = match.group(1)
+        if not _valid_short_form(short):
+            continue
+        sentence_start = max((s for s in sentence_starts if s <= match.start()), default=0)
+        before = text[sentence_start: match.start()].rstrip()
+        words = list(_WORD.finditer(before))
+        core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
+        max_words = min(len(core) + 5, len(core) * 2)
+        if not words:
+            continue
+        window_start = words[max(0, len(words) - max_words)].start()
+        candidate = before[window_start:]
+        long = best_long_form(core, candidate)
+        if not long:
+            continue
+        long = long.strip(" ,;:\"'“”")
+        if len(long) <= len(short) or short.lower() in long.lower().split() or len(long.split()) < 2 and "-" not in long:
+            continue
+        long_start = sentence_start + window_start + candidate.rfind(long)
+        found.append(Abbreviation(short, long, long_start, long_start + len(long), match.start(1)))
+    return found
+
+
+def short_form_pattern(short: str) -> re.Pattern[str]:
+    """Every use of the short form, singular or plural, as a whole word."""
+    core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
+    return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])")
+
+
+class AbbreviationDetector:
+    def __call__(self, doc: Doc) -> Doc:
+        sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        abbreviations = find_abbreviations(doc.text, sentence_starts)
+        spans: list[Span] = []
+        taken: set[tuple[int, int]] = set()
+        for abbreviation in abbreviations:
+            long_span = doc.char_span(abbreviation.long_start, abbreviation.long_end, alignment_mode="expand")
+            if long_span is None:
+                continue
+            key = abbreviation.long
+            spans.append(Span(doc, long_span.start, long_span.end, label=LONG_LABEL, kb_id=key))
+            for use in short_form_pattern(abbreviation.short).finditer(doc.text):
+                if (use.start(), use.end()) in taken:
+                    continue
+                short_span = doc.char_span(use.start(), use.end(), alignment_mode="expand")
+                if short_span is None or short_span.start_char < long_span.end_char and short_span.end_char > long_span.start_char:
+                    continue
+                taken.add((use.start(), use.end()))
+                spans.append(Span(doc, short_span.start, short_span.end, label=SHORT_LABEL, kb_id=key))
+        set_group(doc, ABBREVIATION_GROUP, spans, [CONFIDENCE] * len(spans), [None] * len(spans))
+        doc._.kg_abbreviations = abbreviations
+        return doc
+
+
+@Language.factory("paperkg_abbreviations")
+def make_abbreviation_detector(nlp: Language, name: str) -> AbbreviationDetector:
+    return AbbreviationDetector()

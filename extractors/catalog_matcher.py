@@ -1,0 +1,93 @@
+"""`paperkg_catalog_matcher`: tags names from the curated catalog (ontology/catalog/*.tsv).
+
+Two PhraseMatchers with one label per entity type (ids are looked up afterwards, so speed does not fall
+with catalog size): phrases case-insensitively (attr LOWER), short all-capital acronyms case-sensitively
+(attr ORTH: CLIP the model is not "clip" the verb). Each name also matches its plural and its hyphen/space
+variants ("pre-training", "pre training", "pretraining").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from extractors.spans import CATALOG_GROUP, set_group
+from kg.catalog import Catalog, load_catalog
+from kg.names import is_acronym
+
+CONFIDENCE_PHRASE = 0.95
+CONFIDENCE_ACRONYM = 0.9
+
+
+def surface_variants(name: str) -> Iterator[str]:
+    """The name, its plural, and its forms with hyphens as spaces and as nothing."""
+    forms = {name}
+    if "-" in name:
+        forms.add(name.replace("-", " "))
+        forms.add(name.replace("-", ""))
+    for form in list(forms):
+        if form[-1:].isalpha() and not form.endswith("s"):
+            forms.add(form + ("es" if form.endswith(("x", "ch", "sh")) else "s"))
+        if form.endswith("y") and len(form) > 3 and not is_acronym(form):
+            forms.add(form[:-1] + "ies")
+    return iter(sorted(forms))
+
+
+class CatalogMatcher:
+    def __init__(self, nlp: Language, catalog: Catalog):
+        self.catalog = catalog
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
+        patterns: dict[tuple[str, bool], list[Doc]] = {}
+        seen: set[tuple[str, str]] = set()
+        for entry in catalog.entries.values():
+            if entry.generic:
+                continue
+            for name in entry.names:
+                for form in surface_variants(name):
+                    acronym = is_acronym(form)
+                    key = form if acronym else form.lower()
+                    if (entry.type, key) in seen:
+                        continue
+                    seen.add((entry.type, key))
+                    patterns.setdefault((entry.type, acronym), []).append(nlp.make_doc(form))
+        for (entity_type, acronym), docs in sorted(patterns.items()):
+            (self.acronyms if acronym else self.phrases).add(entity_type, docs)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for matcher, confidence in ((self.phrases, CONFIDENCE_PHRASE), (self.acronyms, CONFIDENCE_ACRONYM)):
+            for match_id, start, end in matcher(doc):
+                span = doc[start:end]
+                entry = self.catalog.lookup(span.text)
+                if entry is None or entry.generic:
+                    continue
+                if not self._word_bounded(doc, span):
+                    continue
+                spans.append((Span(doc, start, end, label=entry.type, kb_id=f"catalog:{entry.id}"), confidence))
+        kept = filter_spans([span for span, _ in spans])
+        confidence_of = {(s.start, s.end): c for s, c in spans}
+        set_group(doc, CATALOG_GROUP, kept, [confidence_of[(s.start, s.end)] for s in kept], [None] * len(kept))
+        return doc
+
+    @staticmethod
+    def _word_bounded(doc: Doc, span: Span) -> bool:
+        """Reject matches glued to a neighbouring word ("ResNet" inside "ResNet-like" is fine,
+        "VGG" inside "VGGFace-x" split oddly by the tokenizer is not)."""
+        text = doc.text
+        before = text[span.start_char - 1] if span.start_char > 0 else " "
+        after = text[span.end_char] if span.end_char < len(text) else " "
+        return not (before.isalnum() or after.isalnum())
+
+
+@Language.factory("paperkg_catalog_matcher", default_config={"catalog_dir": None, "exclude_ids": []})
+def make_catalog_matcher(nlp: Language, name: str, catalog_dir: str | None, exclude_ids: list[str]) -> CatalogMatcher:
+    catalog = load_catalog(Path(catalog_dir) if catalog_dir else None)
+    if exclude_ids:
+        catalog = catalog.without(exclude_ids)
+    return CatalogMatcher(nlp, catalog)

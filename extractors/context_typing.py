@@ -1,0 +1,112 @@
+"""Typing a name the catalog does not know from the words around it (data: data/type_cues.json).
+
+"the MVImgNet dataset" → dataset; "SurgeNetXL, a novel surgical foundation model" → architecture;
+"a family of pure ConvNet models dubbed ConvNeXt" → architecture; "pretrained on X" → dataset;
+"ConTNet" (ends in Net) → architecture, the weakest cue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from extractors.resources import alternation, load_json
+
+_APPOSITION_OPENERS = {"a", "an", "the", "one", "our"}
+_COPULAS = {"is", "are", "as"}
+_CLAUSE_BREAKERS = {"that", "which", "who", "for", "with", "on", "to", "by", "in", "based", "where", "while", "and", "or"}
+_CONNECTORS = {"and", "or", ",", "-", "/", "&"}
+
+
+@dataclass(frozen=True)
+class TypeGuess:
+    type: str
+    cue: str
+    confidence: float
+
+
+class ContextTyper:
+    def __init__(self, cues: dict | None = None):
+        cues = cues or load_json("type_cues.json")
+        self.head_nouns = {word: kind for kind, words in cues["head_nouns"].items() for word in words}
+        self.suffixes = sorted(((s, kind) for kind, items in cues["name_suffixes"].items() for s in items),
+                               key=lambda item: -len(item[0]))
+        self.naming_verbs = set(cues["naming_verbs"])
+        self.dataset_context = re.compile(rf"(?:{alternation(cues['dataset_context'])})\s+(?:the\s+)?$", re.IGNORECASE)
+        self.derived_suffixes = tuple(cues["derived_suffixes"])
+
+    def head_type(self, word: str) -> str | None:
+        return self.head_nouns.get(word.lower())
+
+    def strip_derivation(self, name: str) -> str:
+        """'CLIP-based' → 'CLIP'."""
+        for suffix in self.derived_suffixes:
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
+        return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
+                or self._dataset_context(span) or self.suffix_guess(span.text))
+
+    def suffix_guess(self, name: str) -> TypeGuess | None:
+        for suffix, kind in self.suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return TypeGuess(kind, f"name ends in {suffix}", 0.6)
+        return None
+
+    def _adjacent_head(self, span: Span, is_name) -> TypeGuess | None:
+        doc: Doc = span.doc
+        i = span.end
+        while i < len(doc) and i < span.end + 6:
+            token = doc[i]
+            kind = self.head_type(token.text)
+            if kind:
+                return TypeGuess(kind, doc[span.start: i + 1].text, 0.85)
+            if token.text.lower() in _CONNECTORS or is_name(token.text):
+                i += 1
+                continue
+            break
+        return None
+
+    def _apposition(self, span: Span) -> TypeGuess | None:
+        doc = span.doc
+        i = span.end
+        if i + 1 >= len(doc):
+            return None
+        if doc[i].text not in {",", "("} and doc[i].lower_ not in _COPULAS:
+            return None
+        if doc[i + 1].lower_ not in _APPOSITION_OPENERS:
+            return None
+        for j in range(i + 2, min(len(doc), i + 12)):
+            token = doc[j]
+            if token.is_punct and token.text not in {"-", "/"}:
+                return None
+            if token.lower_ in _CLAUSE_BREAKERS:
+                return None
+            kind = self.head_type(token.text)
+            if kind:  # a definition ("X, a novel foundation model") outranks a passing "the X dataset"
+                return TypeGuess(kind, doc[span.start: j + 1].text, 0.9)
+        return None
+
+    def _naming_verb(self, span: Span) -> TypeGuess | None:
+        doc = span.doc
+        if span.start == 0 or doc[span.start - 1].lower_ not in self.naming_verbs:
+            return None
+        for j in range(span.start - 2, max(-1, span.start - 14), -1):
+            token = doc[j]
+            if token.text in {".", ";", ":"} or token.is_sent_start:
+                break
+            kind = self.head_type(token.text)
+            if kind:
+                return TypeGuess(kind, doc[j: span.end].text, 0.8)
+        return None
+
+    def _dataset_context(self, span: Span) -> TypeGuess | None:
+        before = span.doc.text[max(0, span.start_char - 40): span.start_char]
+        match = self.dataset_context.search(before)
+        if match:
+            return TypeGuess("dataset", before[match.start():] + span.text, 0.75)
+        return None

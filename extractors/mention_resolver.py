@@ -1,0 +1,130 @@
+"""`paperkg_mention_resolver`: one consistent set of typed mentions from every detector's candidates.
+
+Abbreviation pairs are typed here: from the catalog (short form first, then long form), else from the long
+form's head word ("... Networks" → architecture, "... Segmentation" → task), else from how the name
+detector typed the short form. Overlapping candidates are settled longest first, then by detector rank
+(catalog, abbreviation, name, task). The result, `doc._.kg_mentions`, is a list of `kg.model.Mention`
+(paper id left empty: the caller knows which paper a Doc is).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
+from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
+from extractors.context_typing import ContextTyper
+from extractors.resources import load_json
+from extractors.spans import ABBREVIATION_GROUP, CATALOG_GROUP, NAME_GROUP, TASK_GROUP, group_items
+from kg.catalog import Catalog
+from kg.model import Mention
+from kg.names import normalise_name
+
+EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    type: str
+    key: str
+    extractor: str
+    confidence: float
+    cue: str | None = None
+    long_form: str | None = None
+
+
+class MentionResolver:
+    def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
+        self.catalog = catalog
+        self.typer = typer or ContextTyper()
+        self.task_heads = {h.lower() for h in load_json("task_phrases.json")["head_nouns"]}
+
+    def _catalog_entry(self, name: str, exact_case: bool):
+        entry = self.catalog.lookup(name)
+        if entry is None or entry.generic:
+            return None
+        if exact_case and not any(alias.rstrip("s") == name.rstrip("s") for alias in entry.names):
+            return None  # "Sam" is not SAM
+        return entry
+
+    def _abbreviation_candidates(self, doc: Doc, name_types: dict[str, tuple[str, float]]) -> list[Candidate]:
+        by_long: dict[str, dict[str, list[Span]]] = {}
+        for span, _, _ in group_items(doc, ABBREVIATION_GROUP):
+            by_long.setdefault(span.kb_id_, {LONG_LABEL: [], SHORT_LABEL: []})[span.label_].append(span)
+        candidates = []
+        for long, groups in by_long.items():
+            shorts = groups[SHORT_LABEL]
+            short = shorts[0].text if shorts else ""
+            entry = (self._catalog_entry(short, exact_case=True) if short else None) or self._catalog_entry(long, False)
+            if entry is not None:
+                kind, key, confidence, cue = entry.type, f"catalog:{entry.id}", 0.9, "abbreviation of a catalog name"
+            else:
+                guess = self._type_long_form(long)
+                if guess is None and short:
+                    guess = name_types.get(normalise_name(short))
+                if guess is None:
+                    continue
+                kind, key, confidence, cue = guess[0], normalise_name(long), ABBREVIATION_CONFIDENCE, f"{long} ({short})"
+            for span in groups[LONG_LABEL] + shorts:
+                candidates.append(Candidate(span.start_char, span.end_char, kind, key, "abbreviation", confidence,
+                                            cue, long if span.label_ == SHORT_LABEL else None))
+        return candidates
+
+    def _type_long_form(self, long: str) -> tuple[str, float] | None:
+        head = long.replace("-", " ").split()[-1]
+        if head.lower() in self.task_heads:
+            return "task", 0.8
+        kind = self.typer.head_type(head)
+        if kind:
+            return kind, 0.8
+        guess = self.typer.suffix_guess(long)
+        return (guess.type, guess.confidence) if guess else None
+
+    def candidates(self, doc: Doc) -> list[Candidate]:
+        found = []
+        for span, confidence, _ in group_items(doc, CATALOG_GROUP):
+            found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "catalog", confidence))
+        name_types = {}
+        for span, confidence, cue in group_items(doc, NAME_GROUP):
+            name_types.setdefault(span.kb_id_, (span.label_, confidence))
+            found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "name_detector",
+                                   confidence, cue))
+        found.extend(self._abbreviation_candidates(doc, name_types))
+        for span, confidence, cue in group_items(doc, TASK_GROUP):
+            entry = self.catalog.lookup(span.text)
+            key = f"catalog:{entry.id}" if entry is not None and entry.type == "task" else span.kb_id_
+            found.append(Candidate(span.start_char, span.end_char, "task", key, "task_phrase", confidence, cue))
+        return found
+
+    @staticmethod
+    def select(candidates: list[Candidate]) -> list[Candidate]:
+        chosen: list[Candidate] = []
+        occupied: list[tuple[int, int]] = []
+        for candidate in sorted(candidates, key=lambda c: (-(c.end - c.start), EXTRACTOR_RANK[c.extractor], c.start)):
+            if any(s < candidate.end and candidate.start < e for s, e in occupied):
+                continue
+            chosen.append(candidate)
+            occupied.append((candidate.start, candidate.end))
+        return sorted(chosen, key=lambda c: (c.start, c.end))
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = []
+        for candidate in self.select(self.candidates(doc)):
+            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
+            sentence = span.sent.text.strip() if span is not None else ""
+            mentions.append(Mention(
+                paper_id="", start=candidate.start, end=candidate.end, text=doc.text[candidate.start:candidate.end],
+                type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),
+                sentence=sentence, cue=candidate.cue, key=candidate.key, long_form=candidate.long_form))
+        doc._.kg_mentions = mentions
+        return doc
+
+
+@Language.factory("paperkg_mention_resolver")
+def make_mention_resolver(nlp: Language, name: str) -> MentionResolver:
+    return MentionResolver(nlp.get_pipe("paperkg_catalog_matcher").catalog)

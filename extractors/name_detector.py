@@ -1,0 +1,89 @@
+"""`paperkg_name_detector`: new model and dataset names the catalog does not know.
+
+Name-shaped words — inner capitals (SurgeNetXL, ConTNet, MVImgNet, InceptionNeXt, PixelFlow, ResNet-50),
+acronyms with versions (YOLOv8, GPT-4) — are found with one regular expression over the text and typed from
+their context by `ContextTyper`. A plain acronym (CVS) needs a context cue; a name with no cue at all, and
+words on the stop list (metrics, hardware, organisations: data/name_stoplist.txt), are left out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.context_typing import ContextTyper, TypeGuess
+from extractors.resources import load_word_list
+from extractors.spans import NAME_GROUP, set_group
+from kg.catalog import Catalog
+from kg.names import normalise_name
+
+_WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
+_INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
+_VERSIONED = re.compile(r"[A-Za-z]+-?v?\d")
+
+
+def name_shape(word: str) -> str | None:
+    """'camel' for names with inner capitals, 'acronym' for capitals (with digits/versions), else None."""
+    letters = [c for c in word if c.isalpha()]
+    if len(letters) < 2:
+        return None
+    uppers = sum(c.isupper() for c in letters)
+    if _INNER_CAPITAL.search(word) and any(c.islower() for c in letters) and uppers >= 2:
+        return "camel"
+    if _ACRONYM.fullmatch(word) and uppers >= 2:
+        return "acronym"
+    return None
+
+
+class NameDetector:
+    def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
+        self.catalog = catalog
+        self.typer = typer or ContextTyper()
+        self.stoplist = load_word_list("name_stoplist.txt")
+
+    def is_name(self, word: str) -> bool:
+        return name_shape(word) is not None and word not in self.stoplist
+
+    def _candidates(self, doc: Doc):
+        for match in _WORD.finditer(doc.text):
+            word = self.typer.strip_derivation(match.group())
+            start, end = match.start(), match.start() + len(word)
+            shape = name_shape(word)
+            if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
+                continue
+            if self.catalog.lookup_key(normalise_name(word)) is not None:
+                continue  # the catalog matcher's, or a generic concept
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                yield span, shape
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[tuple[Span, str, TypeGuess | None]] = []
+        best: dict[str, TypeGuess] = {}
+        for span, shape in self._candidates(doc):
+            guess = self.typer.guess(span, self.is_name)
+            if guess and shape == "acronym" and guess.confidence < 0.7:
+                guess = None  # an acronym typed only by its ending is too weak
+            key = normalise_name(span.text)
+            if guess and (key not in best or guess.confidence > best[key].confidence):
+                best[key] = guess
+            found.append((span, key, guess))
+        spans, confidences, cues = [], [], []
+        for span, key, guess in found:
+            chosen = guess if guess and guess.type == best[key].type else best.get(key)
+            if chosen is None:
+                continue
+            spans.append(Span(doc, span.start, span.end, label=chosen.type, kb_id=key))
+            confidences.append(chosen.confidence if chosen is guess else round(chosen.confidence - 0.05, 2))
+            cues.append(chosen.cue)
+        set_group(doc, NAME_GROUP, spans, confidences, cues)
+        return doc
+
+
+@Language.factory("paperkg_name_detector")
+def make_name_detector(nlp: Language, name: str) -> NameDetector:
+    matcher = nlp.get_pipe("paperkg_catalog_matcher")
+    return NameDetector(matcher.catalog)

@@ -1,0 +1,38 @@
+"""The one place the paperkg spaCy pipeline is assembled."""
+
+from __future__ import annotations
+
+import spacy
+from spacy.language import Language
+from spacy.pipeline import Sentencizer
+
+# Importing the component modules registers their factories with spaCy.
+from extractors import (  # noqa: F401
+    abbreviations,
+    catalog_matcher,
+    mention_resolver,
+    name_detector,
+    relations,
+    spans,
+    task_phrases,
+)
+
+COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
+              "paperkg_task_phrases", "paperkg_mention_resolver", "paperkg_relations")
+
+
+def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = None,
+                   exclude_catalog_ids: list[str] | tuple[str, ...] = ()) -> Language:
+    """A blank English pipeline (or an installed one, by name), a sentencizer that also ends a sentence at the
+    blank line between title and abstract, and the paperkg components in data-flow order."""
+    if spacy_model:
+        nlp = spacy.load(spacy_model, exclude=["ner"])
+    else:
+        nlp = spacy.blank("en")
+    if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
+        nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n\n"]})
+    nlp.add_pipe("paperkg_catalog_matcher",
+                 config={"catalog_dir": catalog_dir, "exclude_ids": sorted(exclude_catalog_ids)})
+    for component in COMPONENTS[1:]:
+        nlp.add_pipe(component)
+    return nlp

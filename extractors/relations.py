@@ -1,0 +1,94 @@
+"""`paperkg_relations`: the relation of each mention to its paper, from sentence cues (data/relation_cues.json).
+
+- proposes: the object of "we propose / introduce / present X", "X is proposed", "dubbed X", and a name
+  that opens the title ("PixelFlow: ...");
+- evaluates_on: a dataset in a sentence that reports results or experiments;
+- addresses: a task;
+- uses: everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.resources import load_json
+from kg.model import Mention
+
+_MAX_OBJECT_GAP = 80
+
+
+class RelationClassifier:
+    def __init__(self, cues: dict | None = None):
+        cues = cues or load_json("relation_cues.json")
+        flags = re.IGNORECASE
+        self.proposal_sentence = [re.compile(p, flags) for p in cues["proposal_sentence"]]
+        self.proposal_verb = re.compile(cues["proposal_verb"], flags)
+        self.passive = re.compile(cues["passive_proposal"], flags)
+        self.not_object = re.compile(cues["not_in_proposal_object"], flags)
+        self.result_sentence = [re.compile(p, flags) for p in cues["result_sentence"]]
+
+    def _proposed(self, doc: Doc, mentions: list[Mention], title_end: int) -> dict[int, str]:
+        """Index of each proposed mention → the cue that makes it so."""
+        proposed: dict[int, str] = {}
+        first = mentions[0] if mentions else None
+        if first is not None and first.type != "task" and first.end < title_end:
+            rest = doc.text[first.end:first.end + 2]
+            if first.start == 0 and rest.startswith(":"):
+                proposed[0] = "title: " + doc.text[:first.end + 1]
+        by_sentence: dict[str, list[int]] = {}
+        for index, mention in enumerate(mentions):
+            by_sentence.setdefault(mention.sentence, []).append(index)
+        for sentence, indices in by_sentence.items():
+            if not any(p.search(sentence) for p in self.proposal_sentence):
+                continue
+            sentence_start = doc.text.find(sentence)
+            for verb in self.proposal_verb.finditer(sentence):
+                group = "verb" if verb.group("verb") else "naming"
+                verb_end = sentence_start + verb.end(group)
+                for index in indices:
+                    mention = mentions[index]
+                    if mention.start < verb_end or mention.type == "task":
+                        continue
+                    gap = doc.text[verb_end:mention.start]
+                    if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap:
+                        proposed.setdefault(index, verb.group(group))
+                    break  # only the first entity after the verb is its object
+            for passive in self.passive.finditer(sentence):
+                passive_start = sentence_start + passive.start()
+                before = [i for i in indices if mentions[i].end <= passive_start and mentions[i].type != "task"]
+                if before:
+                    gap = doc.text[mentions[before[-1]].end:passive_start]
+                    if not re.search(r"[,;]", gap) and len(gap) <= 30:
+                        proposed.setdefault(before[-1], passive.group())
+                        if mentions[before[-1]].long_form and len(before) > 1:
+                            proposed.setdefault(before[-2], passive.group())  # "Long Form (LF) is proposed"
+        return proposed
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions: list[Mention] = doc._.kg_mentions or []
+        title_end = doc.text.find("\n\n") if "\n\n" in doc.text else len(doc.text)
+        proposed = self._proposed(doc, mentions, title_end)
+        result_sentences: dict[str, bool] = {}
+        classified = []
+        for index, mention in enumerate(mentions):
+            if index in proposed:
+                relation, cue = "proposes", proposed[index]
+            elif mention.type == "task":
+                relation, cue = "addresses", mention.cue
+            elif mention.type == "dataset" and result_sentences.setdefault(
+                    mention.sentence, any(p.search(mention.sentence) for p in self.result_sentence)):
+                relation, cue = "evaluates_on", "result sentence"
+            else:
+                relation, cue = "uses", mention.cue
+            classified.append(replace(mention, relation=relation, cue=cue))
+        doc._.kg_mentions = classified
+        return doc
+
+
+@Language.factory("paperkg_relations")
+def make_relation_classifier(nlp: Language, name: str) -> RelationClassifier:
+    return RelationClassifier()

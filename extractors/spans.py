@@ -1,0 +1,41 @@
+"""The extension attributes the paperkg components share, and the names of their span groups.
+
+Each detecting component writes its candidates to its own span group (label = entity type, kb_id = the key
+the linker resolves; confidences and cues in the group's attrs); `paperkg_mention_resolver` reads them all and writes `doc._.kg_mentions`.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+CATALOG_GROUP = "kg_catalog"
+ABBREVIATION_GROUP = "kg_abbreviation"
+NAME_GROUP = "kg_name"
+TASK_GROUP = "kg_task"
+CANDIDATE_GROUPS = (CATALOG_GROUP, ABBREVIATION_GROUP, NAME_GROUP, TASK_GROUP)
+
+
+def set_group(doc: Doc, name: str, spans: list[Span], confidences: list[float], cues: list[str | None]) -> None:
+    """Store a detector's candidates with their confidences and cues, aligned by position in the group.
+    (Span extension attributes are keyed by character offsets, so two detectors tagging the same
+    characters would overwrite each other's values; group attrs cannot collide.)"""
+    doc.spans[name] = spans
+    doc.spans[name].attrs["confidences"] = list(confidences)
+    doc.spans[name].attrs["cues"] = list(cues)
+
+
+def group_items(doc: Doc, name: str):
+    """(span, confidence, cue) for every candidate in a group; nothing when the group is absent."""
+    if name not in doc.spans:
+        return []
+    group = doc.spans[name]
+    return list(zip(group, group.attrs.get("confidences", []), group.attrs.get("cues", []), strict=True))
+
+
+def register_extensions() -> None:
+    for attribute in ("kg_mentions", "kg_abbreviations"):
+        if not Doc.has_extension(attribute):
+            Doc.set_extension(attribute, default=None)
+
+
+register_extensions()
