@@ -94,7 +94,7 @@ class AbbreviationDetector:
         spans: list[Span] = []
         taken: set[tuple[int, int]] = set()
         for abbreviation in abbreviations:
-            long_span = doc.char_span(abbreviation.long_start, abbreviation.long_end, alignment_mode="expand")
+            long_span = doc.char_span(abbreviation.long_start, abbreviation.long_end, alignment_mode="contract")
             if long_span is None:
                 continue
             key = abbreviation.long
@@ -102,7 +102,7 @@ class AbbreviationDetector:
             for use in short_form_pattern(abbreviation.short).finditer(doc.text):
                 if (use.start(), use.end()) in taken:
                     continue
-                short_span = doc.char_span(use.start(), use.end(), alignment_mode="expand")
+                short_span = doc.char_span(use.start(), use.end(), alignment_mode="contract")
                 if short_span is None or short_span.start_char < long_span.end_char and short_span.end_char > long_span.start_char:
                     continue
                 taken.add((use.start(), use.end()))

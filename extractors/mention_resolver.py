@@ -60,6 +60,8 @@ class MentionResolver:
         for long, groups in by_long.items():
             shorts = groups[SHORT_LABEL]
             short = shorts[0].text if shorts else ""
+            if any(e is not None and e.generic for e in (self.catalog.lookup(long), self.catalog.lookup(short or long))):
+                continue  # "convolutional neural networks (CNNs)": an umbrella concept, not an entity
             entry = (self._catalog_entry(short, exact_case=True) if short else None) or self._catalog_entry(long, False)
             if entry is not None:
                 kind, key, confidence, cue = entry.type, f"catalog:{entry.id}", 0.9, "abbreviation of a catalog name"

@@ -56,8 +56,8 @@ class NameDetector:
                 continue
             if self.catalog.lookup_key(normalise_name(word)) is not None:
                 continue  # the catalog matcher's, or a generic concept
-            span = doc.char_span(start, end, alignment_mode="expand")
-            if span is not None:
+            span = doc.char_span(start, end, alignment_mode="contract")
+            if span is not None and span.start_char == start and span.end_char == end:
                 yield span, shape
 
     def __call__(self, doc: Doc) -> Doc:

@@ -1,0 +1,43 @@
+"""GraphML export readable by networkx, igraph and Gephi.
+
+GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and
+the Mention records on link edges are left to the RDF and mentions.jsonl. Every attribute keeps one type on
+every node or edge that has it, and no attribute is called `id` (igraph would drop the node ids).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+
+from kg.export.atomic import atomic_write
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_DROPPED = {"mentions"}
+
+
+def _encode(value):
+    if isinstance(value, tuple | list | set | frozenset):
+        return "; ".join(_XML_ILLEGAL.sub(" ", str(v)) for v in value)
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub(" ", value)
+    return value
+
+
+def graphml_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    clean = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        clean.add_node(node, **{k: _encode(v) for k, v in data.items() if v is not None and k not in _DROPPED})
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        clean.add_edge(source, target, key=key,
+                       **{k: _encode(v) for k, v in data.items() if v is not None and k not in _DROPPED})
+    return clean
+
+
+def write_graphml(graph: nx.MultiDiGraph, out_dir: Path) -> Path:
+    path = out_dir / "graph.graphml"
+    with atomic_write(path, "wb") as handle:
+        nx.write_graphml(graphml_ready(graph), handle, encoding="utf-8", prettyprint=True)
+    return path

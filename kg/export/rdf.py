@@ -1,0 +1,102 @@
+"""RDF export following the contract in DESIGN.md (vocabulary: ontology/kg.ttl).
+
+IRIs are minted from ids (slugs and hashes), never from raw text, so any title or name gives valid RDF.
+Turtle comes out sorted by rdflib; N-Triples lines are sorted here; both are byte-identical across runs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from kg.export.atomic import atomic_write
+from kg.linking import LinkedGraph
+
+KG = Namespace("https://w3id.org/paperkg/ontology#")
+RES = Namespace("https://w3id.org/paperkg/resource/")
+SCHEMA = Namespace("http://schema.org/")
+
+ENTITY_CLASSES = {"method": KG.Method, "dataset": KG.Dataset, "architecture": KG.Architecture, "task": KG.Task}
+RELATION_PROPERTIES = {"proposes": KG.proposes, "uses": KG.uses, "evaluates_on": KG.evaluatesOn,
+                       "addresses": KG.addresses}
+RDF_FORMATS = {"ttl": ("turtle", "graph.ttl"), "nt": ("nt", "graph.nt"), "jsonld": ("json-ld", "graph.jsonld"),
+               "xml": ("xml", "graph.rdf")}
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+
+
+def paper_iri(paper_id: str) -> URIRef:
+    return RES[f"paper/{paper_id}"]
+
+
+def entity_iri(entity_id: str) -> URIRef:
+    return RES[f"entity/{entity_id}"]
+
+
+def to_rdf(linked: LinkedGraph) -> Graph:
+    graph = Graph()
+    for prefix, namespace in (("kg", KG), ("res", RES), ("dcterms", DCTERMS), ("skos", SKOS),
+                              ("schema", SCHEMA), ("rdfs", RDFS), ("xsd", XSD)):
+        graph.bind(prefix, namespace)
+    add = graph.add
+    for paper in linked.papers:
+        node = paper_iri(paper.id)
+        add((node, RDF.type, KG.Paper))
+        add((node, DCTERMS.title, Literal(paper.title)))
+        add((node, DCTERMS.abstract, Literal(paper.abstract)))
+        add((node, DCTERMS.identifier, Literal(paper.id)))
+        if paper.url:
+            add((node, SCHEMA.url, URIRef(paper.url) if _SAFE_URL.match(paper.url) else Literal(paper.url)))
+        if paper.date:
+            add((node, DCTERMS.date, Literal(paper.date)))
+        for author in paper.authors:
+            add((node, DCTERMS.creator, Literal(author)))
+        for source in paper.sources:
+            add((node, DCTERMS.source, Literal(str(source))))
+    for entity in linked.entities.values():
+        node = entity_iri(entity.id)
+        add((node, RDF.type, ENTITY_CLASSES[entity.type]))
+        add((node, RDFS.label, Literal(entity.label)))
+        add((node, SKOS.prefLabel, Literal(entity.label)))
+        add((node, KG.origin, Literal(entity.source)))
+        for alias in entity.aliases:
+            add((node, SKOS.altLabel, Literal(alias)))
+        if entity.broader and entity.broader in linked.entities:
+            add((node, SKOS.broader, entity_iri(entity.broader)))
+        if entity.variant_of and entity.variant_of in linked.entities:
+            add((node, KG.variantOf, entity_iri(entity.variant_of)))
+    for link in linked.links:
+        paper, entity = paper_iri(link.paper_id), entity_iri(link.entity_id)
+        prop = RELATION_PROPERTIES[link.relation]
+        add((paper, prop, entity))
+        for mention in link.mentions:
+            node = RES[f"mention/{link.paper_id}/{mention.start}-{mention.end}"]
+            add((node, RDF.type, KG.Mention))
+            add((node, KG.inPaper, paper))
+            add((node, KG.denotes, entity))
+            add((node, KG.supports, RELATION_PROPERTIES[mention.relation]))
+            add((node, KG.startChar, Literal(mention.start, datatype=XSD.integer)))
+            add((node, KG.endChar, Literal(mention.end, datatype=XSD.integer)))
+            add((node, KG.surfaceText, Literal(mention.text)))
+            add((node, KG.sentence, Literal(mention.sentence)))
+            add((node, KG.extractor, Literal(mention.extractor)))
+            add((node, KG.confidence, Literal(f"{mention.confidence:.3f}", datatype=XSD.decimal)))
+            if mention.cue:
+                add((node, KG.cue, Literal(mention.cue)))
+    return graph
+
+
+def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
+    if rdf_format not in RDF_FORMATS:
+        raise ValueError(f"unknown RDF format {rdf_format!r}; choose one of {', '.join(RDF_FORMATS)}")
+    serializer, filename = RDF_FORMATS[rdf_format]
+    graph = to_rdf(linked)
+    data = graph.serialize(format=serializer, encoding="utf-8")
+    if rdf_format == "nt":
+        data = b"".join(sorted(line + b"\n" for line in data.splitlines() if line.strip()))
+    path = out_dir / filename
+    with atomic_write(path, "wb") as handle:
+        handle.write(data)
+    return path
