@@ -42,7 +42,9 @@ class MentionResolver:
     def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
         self.catalog = catalog
         self.typer = typer or ContextTyper()
-        self.task_heads = {h.lower() for h in load_json("task_phrases.json")["head_nouns"]}
+        task_config = load_json("task_phrases.json")
+        self.task_heads = {h.lower() for h in task_config["head_nouns"]}
+        self.weak_task_heads = {h.lower() for h in task_config["weak_heads"]}
 
     def _catalog_entry(self, name: str, exact_case: bool):
         entry = self.catalog.lookup(name)
@@ -79,13 +81,17 @@ class MentionResolver:
 
     def _type_long_form(self, long: str) -> tuple[str, float] | None:
         head = long.replace("-", " ").split()[-1]
-        if head.lower() in self.task_heads:
+        if head.lower() in self.task_heads and head.lower() not in self.weak_task_heads:
             return "task", 0.8
         kind = self.typer.head_type(head)
         if kind:
             return kind, 0.8
         guess = self.typer.suffix_guess(long)
-        return (guess.type, guess.confidence) if guess else None
+        if guess:
+            return guess.type, guess.confidence
+        if all(word[:1].isupper() for word in long.replace("-", " ").split() if len(word) > 3):
+            return "method", 0.55  # a capitalised name defined in the text with no type cue: most often a method
+        return None
 
     def candidates(self, doc: Doc) -> list[Candidate]:
         found = []

@@ -22,7 +22,7 @@ from kg.names import normalise_name
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
-_VERSIONED = re.compile(r"[A-Za-z]+-?v?\d")
+_ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
 def name_shape(word: str) -> str | None:
@@ -32,6 +32,8 @@ def name_shape(word: str) -> str | None:
         return None
     uppers = sum(c.isupper() for c in letters)
     if _INNER_CAPITAL.search(word) and any(c.islower() for c in letters) and uppers >= 2:
+        return "camel"
+    if _ACRONYM_COMPOUND.fullmatch(word):
         return "camel"
     if _ACRONYM.fullmatch(word) and uppers >= 2:
         return "acronym"

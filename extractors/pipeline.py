@@ -5,6 +5,7 @@ from __future__ import annotations
 import spacy
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
+from spacy.util import compile_suffix_regex
 
 # Importing the component modules registers their factories with spaCy.
 from extractors import (  # noqa: F401
@@ -21,6 +22,13 @@ COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_
               "paperkg_task_phrases", "paperkg_mention_resolver", "paperkg_relations")
 
 
+def _split_final_period_after_names(nlp: Language) -> None:
+    """English tokenisation keeps the period in "LAION-5B." or "ADE20K." (it looks like an abbreviation);
+    names end sentences all the time in abstracts, so split a final period after a capital or a digit."""
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[A-Z0-9][A-Za-z0-9])\.$"]
+    nlp.tokenizer.suffix_search = compile_suffix_regex(suffixes).search
+
+
 def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = None,
                    exclude_catalog_ids: list[str] | tuple[str, ...] = ()) -> Language:
     """A blank English pipeline (or an installed one, by name), a sentencizer that also ends a sentence at the
@@ -29,6 +37,7 @@ def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = Non
         nlp = spacy.load(spacy_model, exclude=["ner"])
     else:
         nlp = spacy.blank("en")
+    _split_final_period_after_names(nlp)
     if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
         nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n\n"]})
     nlp.add_pipe("paperkg_catalog_matcher",

@@ -28,10 +28,11 @@ class TaskPhraseDetector:
         self.weak_heads = {h.lower() for h in config["weak_heads"]}
         self.stop = {w.lower() for w in config["stop_modifiers"]}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
+        self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
 
     def _is_modifier(self, word: str) -> bool:
         lower = word.lower()
-        if lower in self.stop or lower.endswith("ly") and len(lower) > 4:
+        if lower in self.stop or lower.endswith("ly") and len(lower) > 4 and lower not in self.ly_modifiers:
             return False
         if lower.endswith("ing") and lower not in self.ing_modifiers and "-" not in lower:
             return False

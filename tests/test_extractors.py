@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+
+from kg.model import Paper
+
+
+def mentions(nlp, title: str, abstract: str):
+    paper = Paper(id="t", title=title, abstract=abstract)
+    doc = nlp(paper.text)
+    return paper, doc._.kg_mentions
+
+
+def by_text(found):
+    return {m.text: m for m in found}
+
+
+def test_catalog_hits_carry_span_sentence_extractor_and_confidence(nlp):
+    paper, found = mentions(nlp, "A study", "We train a ResNet on ImageNet. Results are strong.")
+    hit = by_text(found)["ImageNet"]
+    assert (hit.type, hit.extractor, hit.key) == ("dataset", "catalog", "catalog:imagenet")
+    assert paper.text[hit.start:hit.end] == "ImageNet"
+    assert hit.sentence == "We train a ResNet on ImageNet."
+    assert 0.5 < hit.confidence <= 1.0
+    assert by_text(found)["ResNet"].type == "architecture"
+
+
+def test_acronyms_are_case_sensitive(nlp):
+    _, found = mentions(nlp, "A study", "We clip the gradients and then fine-tune CLIP on our data.")
+    texts = by_text(found)
+    assert "clip" not in texts
+    assert texts["CLIP"].key == "catalog:clip"
+
+
+def test_defined_abbreviation_links_long_and_short_forms(nlp):
+    _, found = mentions(nlp, "Transformers can do Bayesian inference",
+                        "Prior-Data Fitted Networks (PFNs) approximate the posterior. We show that PFNs scale.")
+    pfn = [m for m in found if m.extractor == "abbreviation"]
+    assert [m.text for m in pfn] == ["Prior-Data Fitted Networks", "PFNs", "PFNs"]
+    assert len({m.key for m in pfn}) == 1
+    assert all(m.type == "architecture" for m in pfn)
+    assert pfn[1].long_form == "Prior-Data Fitted Networks"
+
+
+@pytest.mark.parametrize("sentence, name, kind", [
+    ("This study introduces SurgeNetXL, a novel surgical foundation model.", "SurgeNetXL", "architecture"),
+    ("We present ConTNet, a convolution-transformer network for vision.", "ConTNet", "architecture"),
+    ("We introduce MVImgNet, a large-scale dataset of multi-view images.", "MVImgNet", "dataset"),
+    ("We build InceptionNeXt, a family of efficient backbones.", "InceptionNeXt", "architecture"),
+    ("We present PixelFlow, a family of image generation models.", "PixelFlow", "architecture"),
+    ("Our detector is compared with the YOLOv8 model on aerial images.", "YOLOv8", "architecture"),
+    ("Models pretrained on LAION-Aesthetics transfer well.", "LAION-Aesthetics", "dataset"),
+    ("We propose GradNorm, a simple loss for multi-task training.", "GradNorm", "method"),
+])
+def test_unknown_names_are_typed_from_context(nlp, sentence, name, kind):
+    _, found = mentions(nlp, "A paper", sentence)
+    hit = by_text(found).get(name)
+    assert hit is not None, [m.text for m in found]
+    assert hit.type == kind
+    assert hit.extractor == "name_detector"
+
+
+def test_a_bare_acronym_without_cue_is_not_an_entity(nlp):
+    _, found = mentions(nlp, "A paper", "The CVS score was recorded on a GPU by the FID protocol.")
+    assert {m.text for m in found}.isdisjoint({"CVS", "GPU", "FID"})
+
+
+@pytest.mark.parametrize("sentence, phrase", [
+    ("It reaches an FID of 1.98 on class-conditional image generation.", "class-conditional image generation"),
+    ("We study monocular depth estimation in the wild.", "monocular depth estimation"),
+    ("Few-shot object detection remains hard.", "Few-shot object detection"),
+    ("We tackle weakly supervised temporal action localization.", "weakly supervised temporal action localization"),
+])
+def test_task_phrases(nlp, sentence, phrase):
+    _, found = mentions(nlp, "A paper", sentence)
+    hit = by_text(found).get(phrase)
+    assert hit is not None, [m.text for m in found]
+    assert hit.type == "task"
+    assert hit.relation == "addresses"
+
+
+def test_a_head_noun_alone_or_after_a_verb_is_not_a_task_phrase(nlp):
+    _, found = mentions(nlp, "A paper", "This improves detection and boosts retrieval.")
+    assert [m for m in found if m.type == "task" and m.extractor == "task_phrase"] == []
+
+
+def test_relations(nlp):
+    _, found = mentions(
+        nlp, "PixelFlow: Pixel-Space Generative Models with Flow",
+        "We present PixelFlow, a family of image generation models built on a Vision Transformer backbone. "
+        "PixelFlow achieves an FID of 1.98 on ImageNet. We also pretrain it on LAION-5B.")
+    rel = {(m.text, m.start): m.relation for m in found}
+    assert rel[("PixelFlow", 0)] == "proposes"
+    texts = {m.text: m.relation for m in found}
+    assert texts["image generation"] == "addresses"
+    assert texts["ImageNet"] == "evaluates_on"
+    assert texts["Vision Transformer"] == "uses"
+    assert texts["LAION-5B"] == "uses"
+    assert [m.cue for m in found if m.relation == "proposes"][:2] == ["title: PixelFlow:", "present"]
+
+
+def test_proposes_is_not_given_to_what_a_method_is_based_on(nlp):
+    _, found = mentions(nlp, "A paper", "We propose a new detector based on ResNet and evaluate it on COCO.")
+    relations = {m.text: m.relation for m in found}
+    assert relations["ResNet"] == "uses"
+    assert relations["COCO"] == "evaluates_on"
+
+
+def test_passive_proposal_and_dubbed_names(nlp):
+    _, found = mentions(nlp, "A paper",
+                        "Prototypical Back Translation (PBT) is proposed to decouple grouping. "
+                        "The outcome is a family of pure ConvNet models dubbed ConvNeXt.")
+    relations = {m.text: m.relation for m in found}
+    assert relations["PBT"] == "proposes"
+    assert relations["ConvNeXt"] == "proposes"
