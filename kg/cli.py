@@ -61,7 +61,7 @@ def build_command(
         raise typer.Exit(2) from None
     if not quiet:
         for problem in result.corpus.problems:
-            console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False)
+            console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True, markup=True)
     files = write_exports(result, out, rdf_format, html_max_nodes)
     _print_summary(result, files, time.perf_counter() - started)
 

@@ -1,0 +1,153 @@
+"""End to end on the seeds: build, then read every export back with real consumers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pyoxigraph
+import pytest
+import rdflib
+from typer.testing import CliRunner
+
+from kg.build import build, write_exports
+from kg.cli import app
+
+KG = "https://w3id.org/paperkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def seeds_build(seed_files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("exports")
+    result = build(seed_files)
+    write_exports(result, out)
+    return result, out
+
+
+def test_sparql_over_turtle_with_pyoxigraph(seeds_build):
+    _, out = seeds_build
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(out / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    papers = list(store.query(f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{KG}Paper> }}"))[0]["n"].value
+    assert int(papers) == 404
+    linked = list(store.query(f"""PREFIX kg: <{KG}>
+        SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p a kg:Paper ; ?rel ?e . ?e a ?type .
+          VALUES ?type {{ kg:Method kg:Dataset kg:Architecture kg:Task }} }}"""))[0]["n"].value
+    assert int(linked) >= 0.95 * 404
+    types = {row["type"].value.rsplit("#", 1)[1] for row in store.query(
+        f"SELECT DISTINCT ?type WHERE {{ ?e a ?type . FILTER(STRSTARTS(STR(?type), '{KG}')) }}")}
+    assert {"Paper", "Method", "Dataset", "Architecture", "Task", "Mention"} <= types
+
+
+def test_turtle_parses_with_rdflib_and_evidence_is_queryable(seeds_build):
+    result, out = seeds_build
+    graph = rdflib.Graph().parse(out / "graph.ttl", format="turtle")
+    vocabulary = rdflib.Graph().parse(Path(__file__).parents[1] / "ontology" / "kg.ttl")
+    graph += vocabulary
+    rows = list(graph.query(f"""PREFIX kg: <{KG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?sentence ?start WHERE {{
+          ?paper kg:evaluatesOn ?dataset . ?dataset rdfs:label "ImageNet" .
+          ?m a kg:Mention ; kg:inPaper ?paper ; kg:denotes ?dataset ; kg:sentence ?sentence ; kg:startChar ?start .
+        }}"""))
+    assert rows and all("ImageNet" in str(row.sentence) or "imagenet" in str(row.sentence).lower() for row in rows)
+    # links are sub-properties of kg:mentions in the vocabulary
+    mentions = list(graph.query(f"""PREFIX kg: <{KG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT (COUNT(*) AS ?n) WHERE {{ ?p ?rel ?e . ?rel rdfs:subPropertyOf kg:mentions }}"""))
+    assert int(mentions[0][0]) == len(result.linked.links)
+
+
+def test_graph_has_entities_relations_and_cooccurrence(seeds_build):
+    result, _ = seeds_build
+    graph = result.graph
+    kinds = {data["kind"] for _, data in graph.nodes(data=True)}
+    assert kinds == {"paper", "method", "dataset", "architecture", "task"}
+    relations = {key for _, _, key in graph.edges(keys=True)}
+    assert {"proposes", "evaluates_on", "addresses", "uses", "co_occurs_with", "variant_of", "broader"} <= relations
+    weights = [d["weight"] for _, _, k, d in graph.edges(keys=True, data=True) if k == "co_occurs_with"]
+    assert max(weights) >= 5
+    resnet50 = [n for n, d in graph.nodes(data=True) if d.get("label") == "ResNet-50"]
+    assert resnet50 and ("entity:residual-network" in graph.successors(resnet50[0]))
+
+
+def test_graphml_reads_in_networkx_and_igraph(seeds_build):
+    result, out = seeds_build
+    read_back = nx.read_graphml(out / "graph.graphml")
+    assert read_back.number_of_nodes() == result.graph.number_of_nodes()
+    assert read_back.number_of_edges() == result.graph.number_of_edges()
+    import igraph
+
+    ig = igraph.Graph.Read_GraphML(str(out / "graph.graphml"))
+    assert ig.vcount() == result.graph.number_of_nodes()
+    assert set(ig.vs["kind"]) == {"paper", "method", "dataset", "architecture", "task"}
+
+
+def test_mentions_jsonl_offsets_point_at_the_text(seeds_build):
+    result, out = seeds_build
+    texts = {p.id: p.text for p in result.linked.papers}
+    lines = (out / "mentions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 404
+    checked = 0
+    for line in lines:
+        record = json.loads(line)
+        for entity in record["entities"]:
+            assert entity["type"] in {"method", "dataset", "architecture", "task"}
+            assert entity["relation"] in {"proposes", "evaluates_on", "addresses", "uses"}
+            for mention in entity["mentions"]:
+                assert texts[record["id"]][mention["start"]:mention["end"]] == mention["text"]
+                checked += 1
+    assert checked > 2000
+
+
+def test_same_input_gives_byte_identical_outputs(seed_files, seeds_build, tmp_path):
+    _, first = seeds_build
+    write_exports(build(seed_files), tmp_path)
+    for name in ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl"):
+        assert (tmp_path / name).read_bytes() == (first / name).read_bytes(), name
+    assert not list(tmp_path.glob(".*.tmp")), "a temporary file was left behind"
+
+
+HOSTILE = [
+    {"id": "x1", "title": 'Quotes " and \'single\' <img src=x onerror=alert(1)> & </script>',
+     "abstract": "We present EvilNet, a network for image classification on ImageNet. It beats \"ResNet\" <b>."},
+    {"id": "x2", "title": "Línea\nnueva — 图像分割 的 新方法 \u0000\u000b control",
+     "abstract": "我们提出 ZhiNet 模型. We evaluate the ZhiNet model on COCO for semantic segmentation."},
+    {"id": "x 3/../<>", "title": "Spaces and > brackets",
+     "abstract": "We propose Tab\tNet and the DataX-1M dataset for object detection; results on DataX-1M are strong."},
+]
+
+
+@pytest.mark.parametrize("rdf_format", ["ttl", "nt", "jsonld", "xml"])
+def test_hostile_strings_give_valid_outputs(tmp_path, rdf_format):
+    source = tmp_path / "hostile.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in HOSTILE) + "\n", encoding="utf-8")
+    result = build([source])
+    files = write_exports(result, tmp_path / "out", rdf_format=rdf_format)
+    rdf_file = files[0]
+    parsed = rdflib.Graph().parse(rdf_file, format={"ttl": "turtle", "nt": "nt", "jsonld": "json-ld",
+                                                    "xml": "xml"}[rdf_format])
+    titles = {str(o) for o in parsed.objects(None, rdflib.URIRef("http://purl.org/dc/terms/title"))}
+    assert HOSTILE[0]["title"] in titles
+    assert any("图像分割" in t for t in titles)
+    for subject in parsed.subjects():
+        if isinstance(subject, rdflib.URIRef):
+            assert all(ch not in str(subject) for ch in ' <>"\n')
+    if rdf_format == "ttl":
+        store = pyoxigraph.Store()
+        store.bulk_load(path=str(rdf_file), format=pyoxigraph.RdfFormat.TURTLE)
+        assert len(store) == len(parsed)
+    assert nx.read_graphml(tmp_path / "out" / "graph.graphml").number_of_nodes() == result.graph.number_of_nodes()
+    html = (tmp_path / "out" / "graph.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "</script><" not in html.split('id="graph-data">')[1].split("</script>")[0]
+
+
+def test_cli_build_prints_summary_and_reports_bad_records(tmp_path):
+    source = tmp_path / "papers.jsonl"
+    source.write_text(json.dumps(HOSTILE[0]) + "\n{broken\n", encoding="utf-8")
+    outcome = CliRunner().invoke(app, ["build", str(source), "--out", str(tmp_path / "out")])
+    assert outcome.exit_code == 0, outcome.output
+    assert "papers" in outcome.output and "1 records skipped" in outcome.output
+    assert f"{source}:2: broken JSON" in outcome.output
+    assert (tmp_path / "out" / "graph.ttl").stat().st_size > 0
+    missing = CliRunner().invoke(app, ["build", str(tmp_path / "nope.jsonl")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
