@@ -151,3 +151,22 @@ def test_cli_build_prints_summary_and_reports_bad_records(tmp_path):
     assert (tmp_path / "out" / "graph.ttl").stat().st_size > 0
     missing = CliRunner().invoke(app, ["build", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+@pytest.mark.parametrize("rdf_format", ["ttl", "nt", "jsonld", "xml"])
+def test_outputs_are_byte_identical_across_processes(seed_files, tmp_path, rdf_format):
+    """Python salts string hashes per process: nothing that reaches a file may depend on set or hash order."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-m", "kg.cli", "build", str(seed_files[0]), "--out", str(out),
+                        "--rdf-format", rdf_format, "--quiet"], check=True, env=env, capture_output=True)
+        outputs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
+    assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) == 4
+    for name in outputs[0]:
+        assert outputs[0][name] == outputs[1][name], name

@@ -1,7 +1,9 @@
 """RDF export following the contract in DESIGN.md (vocabulary: ontology/kg.ttl).
 
 IRIs are minted from ids (slugs and hashes), never from raw text, so any title or name gives valid RDF.
-Turtle comes out sorted by rdflib; N-Triples lines are sorted here; both are byte-identical across runs.
+Turtle comes out sorted by rdflib and N-Triples lines are sorted here. rdflib's JSON-LD and RDF/XML writers
+follow hash order (different bytes in every process), so those two are written by pyoxigraph from the sorted
+N-Triples, with the same prefixes: every format is byte-identical across runs.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -22,8 +25,8 @@ SCHEMA = Namespace("http://schema.org/")
 ENTITY_CLASSES = {"method": KG.Method, "dataset": KG.Dataset, "architecture": KG.Architecture, "task": KG.Task}
 RELATION_PROPERTIES = {"proposes": KG.proposes, "uses": KG.uses, "evaluates_on": KG.evaluatesOn,
                        "addresses": KG.addresses}
-RDF_FORMATS = {"ttl": ("turtle", "graph.ttl"), "nt": ("nt", "graph.nt"), "jsonld": ("json-ld", "graph.jsonld"),
-               "xml": ("xml", "graph.rdf")}
+RDF_FORMATS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld", "xml": "graph.rdf"}
+_OXIGRAPH_FORMATS = {"jsonld": pyoxigraph.RdfFormat.JSON_LD, "xml": pyoxigraph.RdfFormat.RDF_XML}
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
 
@@ -88,15 +91,27 @@ def to_rdf(linked: LinkedGraph) -> Graph:
     return graph
 
 
-def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
+def prefixes(graph: Graph) -> dict[str, str]:
+    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()
+            if prefix in {"kg", "res", "dcterms", "skos", "schema", "rdfs", "xsd", "rdf"}}
+
+
+def serialize(graph: Graph, rdf_format: str) -> bytes:
     if rdf_format not in RDF_FORMATS:
         raise ValueError(f"unknown RDF format {rdf_format!r}; choose one of {', '.join(RDF_FORMATS)}")
-    serializer, filename = RDF_FORMATS[rdf_format]
-    graph = to_rdf(linked)
-    data = graph.serialize(format=serializer, encoding="utf-8")
+    if rdf_format == "ttl":
+        return graph.serialize(format="turtle", encoding="utf-8")
+    lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
+    sorted_nt = b"".join(sorted(line + b"\n" for line in lines if line.strip()))
     if rdf_format == "nt":
-        data = b"".join(sorted(line + b"\n" for line in data.splitlines() if line.strip()))
-    path = out_dir / filename
+        return sorted_nt
+    triples = pyoxigraph.parse(sorted_nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return pyoxigraph.serialize(triples, format=_OXIGRAPH_FORMATS[rdf_format], prefixes=prefixes(graph))
+
+
+def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
+    data = serialize(to_rdf(linked), rdf_format)
+    path = out_dir / RDF_FORMATS[rdf_format]
     with atomic_write(path, "wb") as handle:
         handle.write(data)
     return path
