@@ -49,8 +49,8 @@ class CatalogMatcher:
             if entry.generic:
                 continue
             for name in entry.names:
+                acronym = is_acronym(name)  # and so are its variants: "ALIGNs" must not match "aligns"
                 for form in surface_variants(name):
-                    acronym = is_acronym(form)
                     key = form if acronym else form.lower()
                     if (entry.type, key) in seen:
                         continue

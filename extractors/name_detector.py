@@ -21,6 +21,7 @@ from kg.names import normalise_name
 
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
+_CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
@@ -31,7 +32,8 @@ def name_shape(word: str) -> str | None:
     if len(letters) < 2:
         return None
     uppers = sum(c.isupper() for c in letters)
-    if _INNER_CAPITAL.search(word) and any(c.islower() for c in letters) and uppers >= 2:
+    if (_INNER_CAPITAL.search(word) or _CAPITALS_THEN_WORD.search(word)) and any(c.islower() for c in letters) \
+            and uppers >= 2:
         return "camel"
     if _ACRONYM_COMPOUND.fullmatch(word):
         return "camel"

@@ -30,6 +30,9 @@ def test_acronyms_are_case_sensitive(nlp):
     texts = by_text(found)
     assert "clip" not in texts
     assert texts["CLIP"].key == "catalog:clip"
+    _, found = mentions(nlp, "A study", "The decoder aligns features; ALIGN and CNNs are baselines.")
+    assert "aligns" not in by_text(found)
+    assert by_text(found)["ALIGN"].key == "catalog:align"
 
 
 def test_defined_abbreviation_links_long_and_short_forms(nlp):
@@ -50,6 +53,7 @@ def test_defined_abbreviation_links_long_and_short_forms(nlp):
     ("We present PixelFlow, a family of image generation models.", "PixelFlow", "architecture"),
     ("Our detector is compared with the YOLOv8 model on aerial images.", "YOLOv8", "architecture"),
     ("Models pretrained on LAION-Aesthetics transfer well.", "LAION-Aesthetics", "dataset"),
+    ("We propose ARFlow, an autoregressive flow model.", "ARFlow", "architecture"),
     ("We propose GradNorm, a simple loss for multi-task training.", "GradNorm", "method"),
 ])
 def test_unknown_names_are_typed_from_context(nlp, sentence, name, kind):
