@@ -170,3 +170,23 @@ def test_outputs_are_byte_identical_across_processes(seed_files, tmp_path, rdf_f
     assert outputs[0].keys() == outputs[1].keys() and len(outputs[0]) == 4
     for name in outputs[0]:
         assert outputs[0][name] == outputs[1][name], name
+
+
+def test_spacy_model_option_loads_an_installed_pipeline(tmp_path):
+    """--spacy-model takes any pipeline spacy.load accepts (a package name or a path); its own sentence
+    boundaries are kept and the paperkg components are added after it."""
+    import spacy
+
+    saved = tmp_path / "pipeline"
+    custom = spacy.blank("en")
+    custom.add_pipe("sentencizer")
+    custom.to_disk(saved)
+    source = tmp_path / "papers.jsonl"
+    source.write_text(json.dumps(HOSTILE[0]) + "\n", encoding="utf-8")
+    result = build([source], spacy_model=str(saved))
+    labels = {e.label for e in result.linked.entities.values()}
+    assert {"EvilNet", "ImageNet", "image classification"} <= labels
+    from extractors import build_pipeline
+
+    assert build_pipeline(str(saved)).pipe_names[0] == "sentencizer"
+    assert build_pipeline(str(saved)).pipe_names.count("sentencizer") == 1
