@@ -39,7 +39,7 @@ def build_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or problem list.")] = False,
 ) -> None:
     """Build the knowledge graph and write graph.ttl, graph.graphml, graph.html and mentions.jsonl."""
-    from kg.build import build, write_exports
+    from kg.builder import build, write_exports
 
     if rdf_format not in RDF_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(RDF_FORMATS)}", param_hint="--rdf-format")
@@ -87,6 +87,77 @@ def _print_summary(result, files, seconds: float) -> None:
     table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
     table.add_row("total seconds", f"{seconds:.1f}")
     Console(file=sys.stdout, width=120).print(table)
+
+
+@app.command("sparql")
+def sparql_command(
+    query: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE.rq to read one (see docs/queries/).")],
+    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory or RDF file.")] = Path("exports"),
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (SPARQL 1.1 results JSON).")] = "table",
+) -> None:
+    """Answer a SPARQL 1.1 query over the exported RDF (engine: pyoxigraph)."""
+    from kg.sparql import open_store, read_query, run, to_csv
+
+    if output not in {"table", "csv", "json"}:
+        raise typer.BadParameter("choose table, csv or json", param_hint="--format")
+    try:
+        store = open_store(data)
+        result = run(store, read_query(query))
+    except (FileNotFoundError, OSError, SyntaxError, ValueError) as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    out = Console(file=sys.stdout, width=160)
+    if result.triples is not None:
+        sys.stdout.write(result.triples)
+    elif output == "json":
+        sys.stdout.write(result.json + "\n")
+    elif result.boolean is not None:
+        sys.stdout.write(f"{str(result.boolean).lower()}\n")
+    elif output == "csv":
+        sys.stdout.write(to_csv(result))
+    else:
+        table = Table(*result.variables, show_lines=False)
+        for row in result.rows:
+            table.add_row(*["" if row[v] is None else str(row[v]) for v in result.variables])
+        out.print(table)
+        out.print(f"{len(result.rows)} rows")
+
+
+@app.command("validate")
+def validate_command(
+    data: Annotated[Path, typer.Argument(help="An exports directory or RDF file.")] = Path("exports"),
+) -> None:
+    """Check an exported graph against the SHACL shapes in ontology/shapes.ttl."""
+    from kg.validate import validate
+
+    try:
+        conforms, report = validate(data)
+    except FileNotFoundError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    sys.stdout.write(report if not conforms else "conforms to ontology/shapes.ttl\n")
+    raise typer.Exit(0 if conforms else 1)
+
+
+@app.command("serve")
+def serve_command(
+    data: Annotated[Path, typer.Argument(help="An exports directory (or RDF file) written by kg build.")] = Path("exports"),
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port.")] = 7878,
+    host: Annotated[str, typer.Option("--host", help="Address to bind. The default serves this machine only; "
+                                      "--host 0.0.0.0 exposes the (read-only) endpoint to the network.")] = "127.0.0.1",
+    store_path: Annotated[Path | None, typer.Option("--store", help="Where to keep the on-disk Oxigraph store "
+                                                    "(default: DATA/.oxigraph, rebuilt on every start).")] = None,
+) -> None:
+    """Serve the exports as a read-only SPARQL 1.1 Protocol endpoint (Oxigraph) at http://HOST:PORT/query."""
+    from kg.serve import prepare_store, serve
+
+    try:
+        location = prepare_store(data, store_path)
+    except (FileNotFoundError, OSError) as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    console.print(f"SPARQL endpoint: http://{host}:{port}/query (read-only; updates are refused). Ctrl-C stops it.")
+    raise typer.Exit(serve(location, host, port))
 
 
 if __name__ == "__main__":

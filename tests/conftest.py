@@ -21,3 +21,14 @@ def nlp():
     from extractors import build_pipeline
 
     return build_pipeline()
+
+
+@pytest.fixture(scope="session")
+def seeds_exports(seed_files, tmp_path_factory):
+    """One build of the seeds, written once, shared by the query, SPARQL and server tests."""
+    from kg.builder import build, write_exports
+
+    out = tmp_path_factory.mktemp("seeds-exports")
+    result = build(seed_files)
+    write_exports(result, out)
+    return result, out

@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from kg.build import build, write_exports
+from kg.builder import build, write_exports
 from kg.cli import app
 
 KG = "https://w3id.org/paperkg/ontology#"

@@ -1,0 +1,116 @@
+"""Reading an exported graph (graph.ttl / .nt / .jsonld / .rdf) back into a LinkedGraph, with pyoxigraph.
+
+The inverse of kg.export.rdf.to_rdf: papers, entities, links and every mention come back, so a graph loaded
+from disk answers the same questions as one just built.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pyoxigraph
+
+from kg.export.rdf import KG, RDF_FORMATS, RELATION_PROPERTIES, RES
+from kg.linking import LinkedGraph
+from kg.model import Entity, Link, Mention, Paper, Source
+
+_FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+            ".jsonld": pyoxigraph.RdfFormat.JSON_LD, ".rdf": pyoxigraph.RdfFormat.RDF_XML}
+_CLASS_TYPES = {"Method": "method", "Dataset": "dataset", "Architecture": "architecture", "Task": "task"}
+_PROPERTY_RELATIONS = {str(iri): relation for relation, iri in RELATION_PROPERTIES.items()}
+_PREFIXES = f"""PREFIX kg: <{KG}> PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <http://schema.org/>
+"""
+
+
+def find_graph_file(data: str | Path) -> Path:
+    """The graph file of an exports directory (graph.ttl first), or the file itself."""
+    path = Path(data)
+    if path.is_file():
+        return path
+    for filename in RDF_FORMATS.values():
+        if (path / filename).is_file():
+            return path / filename
+    raise FileNotFoundError(f"no graph.ttl, graph.nt, graph.jsonld or graph.rdf in {path} (run `kg build` first)")
+
+
+def load_store(data: str | Path, store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
+    graph_file = find_graph_file(data)
+    if graph_file.suffix not in _FORMATS:
+        raise ValueError(f"{graph_file}: unknown RDF file extension")
+    store = store if store is not None else pyoxigraph.Store()
+    store.bulk_load(path=str(graph_file), format=_FORMATS[graph_file.suffix])
+    return store
+
+
+def _local(iri: pyoxigraph.NamedNode, kind: str) -> str:
+    return iri.value.removeprefix(f"{RES}{kind}/")
+
+
+def _rows(store: pyoxigraph.Store, query: str):
+    return store.query(_PREFIXES + query)
+
+
+def _value(term) -> str | None:
+    return None if term is None else term.value
+
+
+def from_store(store: pyoxigraph.Store) -> LinkedGraph:
+    authors, sources = defaultdict(list), defaultdict(list)
+    for row in _rows(store, "SELECT ?p ?a WHERE { ?p a kg:Paper ; dcterms:creator ?a }"):
+        authors[_local(row["p"], "paper")].append(row["a"].value)
+    for row in _rows(store, "SELECT ?p ?s WHERE { ?p a kg:Paper ; dcterms:source ?s }"):
+        path, _, line = row["s"].value.rpartition(":")
+        sources[_local(row["p"], "paper")].append(Source(path, int(line) if line.isdigit() else 0))
+    papers = []
+    for row in _rows(store, """SELECT ?p ?id ?title ?abstract ?url ?date WHERE {
+            ?p a kg:Paper ; dcterms:identifier ?id ; dcterms:title ?title ; dcterms:abstract ?abstract .
+            OPTIONAL { ?p schema:url ?url } OPTIONAL { ?p dcterms:date ?date } } ORDER BY ?id"""):
+        paper_id = row["id"].value
+        papers.append(Paper(paper_id, row["title"].value, row["abstract"].value, _value(row["url"]),
+                            _value(row["date"]), tuple(sorted(authors[paper_id])),
+                            sources=tuple(sorted(sources[paper_id], key=lambda s: (s.path, s.line)))))
+
+    aliases = defaultdict(list)
+    for row in _rows(store, "SELECT ?e ?alias WHERE { ?e skos:altLabel ?alias }"):
+        aliases[_local(row["e"], "entity")].append(row["alias"].value)
+    entities = {}
+    for row in _rows(store, """SELECT ?e ?class ?label ?origin ?broader ?variant WHERE {
+            ?e a ?class ; rdfs:label ?label . VALUES ?class { kg:Method kg:Dataset kg:Architecture kg:Task }
+            OPTIONAL { ?e kg:origin ?origin } OPTIONAL { ?e skos:broader ?broader }
+            OPTIONAL { ?e kg:variantOf ?variant } } ORDER BY ?e"""):
+        entity_id = _local(row["e"], "entity")
+        entities[entity_id] = Entity(
+            entity_id, row["label"].value, _CLASS_TYPES[row["class"].value.rsplit("#", 1)[1]],
+            tuple(sorted(aliases[entity_id])),
+            broader=_local(row["broader"], "entity") if row["broader"] else None,
+            variant_of=_local(row["variant"], "entity") if row["variant"] else None,
+            source=_value(row["origin"]) or "extracted")
+
+    mentions = defaultdict(list)
+    for row in _rows(store, """SELECT ?p ?e ?prop ?start ?end ?text ?sentence ?extractor ?confidence ?cue WHERE {
+            ?m a kg:Mention ; kg:inPaper ?p ; kg:denotes ?e ; kg:supports ?prop ; kg:startChar ?start ;
+               kg:endChar ?end ; kg:surfaceText ?text ; kg:sentence ?sentence ; kg:extractor ?extractor ;
+               kg:confidence ?confidence . OPTIONAL { ?m kg:cue ?cue } }"""):
+        paper_id, entity_id = _local(row["p"], "paper"), _local(row["e"], "entity")
+        mentions[(paper_id, entity_id)].append(Mention(
+            paper_id, int(row["start"].value), int(row["end"].value), row["text"].value,
+            entities[entity_id].type, row["extractor"].value, float(row["confidence"].value),
+            row["sentence"].value, _PROPERTY_RELATIONS[row["prop"].value], _value(row["cue"])))
+    links = []
+    for row in _rows(store, """SELECT ?p ?prop ?e WHERE { ?p ?prop ?e .
+            VALUES ?prop { kg:proposes kg:uses kg:evaluatesOn kg:addresses } } ORDER BY ?p ?e"""):
+        paper_id, entity_id = _local(row["p"], "paper"), _local(row["e"], "entity")
+        links.append(Link(paper_id, entity_id, _PROPERTY_RELATIONS[row["prop"].value],
+                          tuple(sorted(mentions[(paper_id, entity_id)], key=lambda m: m.start))))
+    by_paper = defaultdict(list)
+    for link in links:
+        by_paper[link.paper_id].extend((link.entity_id, m) for m in link.mentions)
+    mentions_by_paper = {pid: sorted(items, key=lambda item: item[1].start) for pid, items in by_paper.items()}
+    return LinkedGraph(papers, entities, links, mentions_by_paper)
+
+
+def read_graph(data: str | Path) -> LinkedGraph:
+    return from_store(load_store(data))
