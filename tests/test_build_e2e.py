@@ -18,11 +18,8 @@ KG = "https://w3id.org/paperkg/ontology#"
 
 
 @pytest.fixture(scope="module")
-def seeds_build(seed_files, tmp_path_factory):
-    out = tmp_path_factory.mktemp("exports")
-    result = build(seed_files)
-    write_exports(result, out)
-    return result, out
+def seeds_build(seeds_exports):
+    return seeds_exports
 
 
 def test_sparql_over_turtle_with_pyoxigraph(seeds_build):

@@ -47,10 +47,8 @@ def open_offline(browser, path):
 
 
 @pytest.fixture(scope="module")
-def seeds_html(seed_files, tmp_path_factory):
-    out = tmp_path_factory.mktemp("html")
-    result = build(seed_files)
-    write_exports(result, out)
+def seeds_html(seeds_exports):
+    result, out = seeds_exports
     return result, out / "graph.html"
 
 

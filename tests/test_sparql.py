@@ -257,3 +257,17 @@ def test_the_shapes_catch_a_broken_graph(exports):
     assert not conforms
     assert "lessThan" in report or "LessThan" in report
     assert "MinCount" in report
+
+
+def test_every_link_is_backed_by_a_mention_in_rdf(exports):
+    """Provenance: no paper-entity link without a kg:Mention that supports exactly that link."""
+    unsupported = kg.sparql("""PREFIX kg: <https://w3id.org/paperkg/ontology#>
+        SELECT ?paper ?property ?entity WHERE {
+          ?paper ?property ?entity . VALUES ?property { kg:proposes kg:uses kg:evaluatesOn kg:addresses }
+          FILTER NOT EXISTS { ?m a kg:Mention ; kg:inPaper ?paper ; kg:denotes ?entity ; kg:supports ?property }
+        }""", data=exports)
+    assert unsupported.rows == []
+    links = kg.sparql("""PREFIX kg: <https://w3id.org/paperkg/ontology#>
+        SELECT (COUNT(*) AS ?n) WHERE { ?p ?r ?e . VALUES ?r { kg:proposes kg:uses kg:evaluatesOn kg:addresses } }""",
+                      data=exports)
+    assert links.rows[0]["n"] > 2000
