@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build test chromium bench clean
+.PHONY: setup build test chromium screenshot bench-queries clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ chromium:
 ## Set up and run the whole test suite.
 test: setup chromium
 	$(PY) -m pytest
+
+## The README's screenshot, taken by the browser test's own setup (docs/screenshot.png).
+screenshot: setup chromium
+	PAPERKG_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(PY) -m pytest -q tests/test_html_browser.py -k readme_screenshot
+
+## Query-latency benchmark, rdflib vs pyoxigraph (not part of the test suite; minutes, and GBs of memory).
+bench-queries: setup
+	$(PY) bench/query_bench.py
 
 clean:
 	rm -rf $(VENV) exports/graph.* exports/mentions.jsonl

@@ -89,6 +89,34 @@ def _print_summary(result, files, seconds: float) -> None:
     Console(file=sys.stdout, width=120).print(table)
 
 
+@app.command("html")
+def html_command(
+    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory (or RDF file) from kg build.")] = Path("exports"),
+    focus: Annotated[str | None, typer.Option("--focus", help="Centre the view on this entity (any of its names).")] = None,
+    hops: Annotated[int, typer.Option("--hops", help="With --focus: how many paper/entity links to follow.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: DATA/graph-FOCUS.html, "
+                                             "or DATA/graph.html).")] = None,
+    max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the view.")] = DEFAULT_MAX_NODES,
+) -> None:
+    """Write an interactive HTML view of an existing build: the whole graph, or the neighbourhood of one entity."""
+    from kg.export.html import write_html_file
+    from kg.names import slugify
+    from kg.query import NotFound, load
+
+    try:
+        graph = load(data)
+        view = graph.neighbourhood(focus, hops) if focus else graph.graph
+        title = f"paperkg · {graph.entity(focus).label} · {hops} hops" if focus else "paperkg"
+    except (FileNotFoundError, NotFound) as error:
+        console.print(f"[red]error:[/red] {error.args[0] if isinstance(error, NotFound) else error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    folder = data if data.is_dir() else data.parent
+    target = out or folder / (f"graph-{slugify(focus)}.html" if focus else "graph.html")
+    write_html_file(view, target, max_nodes, title)
+    shown = min(view.number_of_nodes(), max_nodes)
+    sys.stdout.write(f"{target}: {shown} of {view.number_of_nodes()} nodes\n")
+
+
 @app.command("sparql")
 def sparql_command(
     query: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE.rq to read one (see docs/queries/).")],

@@ -187,3 +187,14 @@ def test_spacy_model_option_loads_an_installed_pipeline(tmp_path):
 
     assert build_pipeline(str(saved)).pipe_names[0] == "sentencizer"
     assert build_pipeline(str(saved)).pipe_names.count("sentencizer") == 1
+
+
+def test_exports_are_ordinary_readable_files(seeds_build):
+    import os
+    import stat
+
+    _, out = seeds_build
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~umask, name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
@@ -23,14 +24,19 @@ from pyvis.network import Network
 
 from kg.export.atomic import atomic_write
 
-KIND_COLORS = {"paper": "#9aa5b1", "method": "#4e79a7", "dataset": "#59a14f", "architecture": "#e15759",
-               "task": "#f28e2b"}
+KINDS = {  # colour and vis-network shape per node kind (the legend shows both)
+    "paper": ("#9aa5b1", "square"), "method": ("#4e79a7", "dot"), "dataset": ("#59a14f", "diamond"),
+    "architecture": ("#e15759", "triangle"), "task": ("#f28e2b", "star"),
+}
 LINK_RELATIONS = ("proposes", "evaluates_on", "addresses", "uses")
 HIERARCHY_RELATIONS = ("variant_of", "broader")
-EDGE_DASHES = {"uses": False, "proposes": False, "evaluates_on": [6, 4], "addresses": [2, 4],
-               "variant_of": [10, 4], "broader": [10, 4]}
+EDGE_STYLES = {  # dashes, width, colour
+    "proposes": (False, 2.5, "#243b53"), "evaluates_on": ([6, 4], 1.2, "#59a14f"), "addresses": ([2, 4], 1.2, "#f28e2b"),
+    "uses": (False, 0.8, "#9fb3c8"), "variant_of": ([10, 4], 1.5, "#e15759"), "broader": ([10, 4], 1.0, "#829ab1"),
+}
 DEFAULT_MAX_NODES = 2000
 LAYOUT_SEED = 7
+COOCCURRING_SHOWN = 8
 _SCALE = 2500
 
 
@@ -87,50 +93,94 @@ def _tooltip(data: dict) -> str:
     return "\n".join(lines)
 
 
-def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Network, str]:
+def _details(graph: nx.MultiDiGraph, node: str) -> dict:
+    """What the side panel shows for a node."""
+    data = graph.nodes[node]
+    if data["kind"] == "paper":
+        mentions, links = [], []
+        for _, target, relation, edge in graph.out_edges(node, keys=True, data=True):
+            if relation in LINK_RELATIONS:
+                links.append([target, relation])
+                kind = graph.nodes[target]["kind"]
+                mentions.extend([m.start, m.end, kind, target] for m in edge.get("mentions", ()))
+        return {"kind": "paper", "name": data["title"], "text": f"{data['title']}\n\n{data['abstract']}",
+                "url": data.get("url"), "mentions": sorted(mentions), "links": sorted(links, key=lambda l: l[0]),
+                "aliases": [], "papers": 0}
+    links = sorted(([source, relation] for source, _, relation in graph.in_edges(node, keys=True)
+                    if relation in LINK_RELATIONS), key=lambda l: graph.nodes[l[0]]["label"].lower())
+    together: dict[str, int] = {}
+    for a, b, relation, edge in [*graph.out_edges(node, keys=True, data=True), *graph.in_edges(node, keys=True, data=True)]:
+        if relation == "co_occurs_with":
+            other = b if a == node else a
+            together[other] = together.get(other, 0) + edge["weight"]
+    cooccurring = sorted(together.items(), key=lambda item: (-item[1], item[0]))[:COOCCURRING_SHOWN]
+    return {"kind": data["kind"], "name": data["label"], "aliases": list(data.get("aliases") or ()),
+            "papers": data.get("papers", 0), "links": links, "cooccurring": [list(c) for c in cooccurring]}
+
+
+def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Network, dict, str]:
     kept = select_nodes(graph, max_nodes)
     kept_set = set(kept)
     edges = [(source, target, relation) for source, target, relation in sorted(graph.edges(keys=True))
              if relation in LINK_RELATIONS + HIERARCHY_RELATIONS and source in kept_set and target in kept_set]
     positions = _layout(kept, edges)
     network = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+    details = {}
     for node in kept:
         data = graph.nodes[node]
         kind = data["kind"]
-        label = data["label"] if kind != "paper" else ""
-        size = 6 if kind == "paper" else 8 + min(30, 3 * data.get("papers", 0) ** 0.5 * 2)
+        color, shape = KINDS[kind]
+        papers = data.get("papers", 0)
         x, y = positions[node]
-        network.add_node(node, label=label, title=_tooltip(data), color=KIND_COLORS[kind], shape="dot", size=size,
-                         x=x, y=y, kind=kind, physics=False)
+        network.add_node(node, label=data["label"], title=_tooltip(data), color=color, shape=shape,
+                         value=1 if kind == "paper" else 1 + papers, x=x, y=y, kind=kind, papers=papers, physics=False)
+        details[node] = _details(graph, node)
+    for vis_node in network.nodes:
+        if vis_node["kind"] == "paper":
+            del vis_node["label"]  # titles would bury the map; they are in the tooltip and the panel
     for source, target, relation in edges:
-        network.add_edge(source, target, title=relation.replace("_", " "), dashes=EDGE_DASHES[relation],
-                         relation=relation, arrows="to", color={"opacity": 0.35})
-    left_out = graph.number_of_nodes() - len(kept)
-    note = (f"{len(kept)} of {graph.number_of_nodes()} nodes shown; {left_out} less connected nodes left out "
-            f"(raise --html-max-nodes to show more)." if left_out else f"{len(kept)} nodes, {len(edges)} links.")
-    return network, note
+        dashes, width, color = EDGE_STYLES[relation]
+        network.add_edge(source, target, title=relation.replace("_", " "), dashes=dashes, width=width,
+                         relation=relation, arrows="to", color={"color": color, "opacity": 0.45})
+    referenced = {item[0] for d in details.values() for item in d["links"] + d.get("cooccurring", [])}
+    names = {node: graph.nodes[node]["label"] for node in sorted(referenced - kept_set)}
+    left_out = Counter(graph.nodes[n]["kind"] for n in graph.nodes if n not in kept_set)
+    note = (f"{len(kept)} of {graph.number_of_nodes()} nodes in this view; left out, as least connected: "
+            + ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
+            + " (raise --html-max-nodes, or use kg html --focus)" if left_out
+            else f"{len(kept)} nodes, {len(edges)} links")
+    return network, {"details": details, "names": names}, note
 
 
 def render_html(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg") -> str:
-    network, note = build_network(graph, max_nodes)
-    options = {"physics": {"enabled": False}, "interaction": {"hover": True, "tooltipDelay": 120},
-               "nodes": {"font": {"size": 14}}, "edges": {"smooth": False}}
-    counts = {kind: 0 for kind in KIND_COLORS}
-    for node in network.nodes:
-        counts[node["kind"]] += 1
+    network, extra, note = build_network(graph, max_nodes)
+    options = {"physics": {"enabled": False}, "interaction": {"hover": True, "tooltipDelay": 150},
+               "nodes": {"borderWidth": 1, "scaling": {"min": 5, "max": 34, "label": {
+                   "enabled": True, "min": 11, "max": 30, "drawThreshold": 9, "maxVisible": 30}}},
+               "edges": {"smooth": False}}
+    counts = Counter(node["kind"] for node in network.nodes)
+    kinds = {kind: {"color": color, "shape": shape} for kind, (color, shape) in KINDS.items()}
     vis_js, vis_css = _vis_network_assets()
-    template = Environment(autoescape=select_autoescape(default=True)).from_string(
-        resources.files("kg").joinpath("export/templates/graph.html").read_text("utf-8"))
+    environment = Environment(autoescape=select_autoescape(default=True))
+    templates = resources.files("kg").joinpath("export/templates")
+    template = environment.from_string(templates.joinpath("graph.html").read_text("utf-8"))
+    legend = [{"name": k, "color": c, "shape": s, "count": counts.get(k, 0)} for k, (c, s) in KINDS.items()]
+    css = environment.from_string(templates.joinpath("explorer.css").read_text("utf-8")).render(kinds=legend)
+    max_papers = max((node["papers"] for node in network.nodes if node["kind"] != "paper"), default=0)
+    payload = {"nodes": network.nodes, "edges": network.edges, "options": options, "kinds": kinds, **extra}
     return template.render(
-        title=title, note=note,
-        kinds=[{"name": k, "color": c, "count": counts[k]} for k, c in KIND_COLORS.items()],
-        data_json=Markup(_safe_json({"nodes": network.nodes, "edges": network.edges, "options": options})),
-        vis_js=Markup(vis_js), vis_css=Markup(vis_css))
+        title=title, note=note, kinds=legend, shown=len(network.nodes), max_papers=max_papers,
+        data_json=Markup(_safe_json(payload)), vis_js=Markup(vis_js), vis_css=Markup(vis_css),
+        explorer_css=Markup(css), explorer_js=Markup(templates.joinpath("explorer.js").read_text("utf-8")))
 
 
-def write_html(graph: nx.MultiDiGraph, out_dir: Path, max_nodes: int = DEFAULT_MAX_NODES) -> Path:
-    path = out_dir / "graph.html"
-    html = render_html(graph, max_nodes)
+def write_html_file(graph: nx.MultiDiGraph, path: Path, max_nodes: int = DEFAULT_MAX_NODES,
+                    title: str = "paperkg") -> Path:
+    html = render_html(graph, max_nodes, title)
     with atomic_write(path) as handle:
         handle.write(html)
     return path
+
+
+def write_html(graph: nx.MultiDiGraph, out_dir: Path, max_nodes: int = DEFAULT_MAX_NODES) -> Path:
+    return write_html_file(graph, out_dir / "graph.html", max_nodes)
