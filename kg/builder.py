@@ -43,11 +43,19 @@ def build(inputs: Iterable[str | Path] | None = None, fmt: str | None = None, sp
           exclude_catalog_ids: Iterable[str] = (), on_start: Callable[[int], None] | None = None,
           on_paper: Callable[[], None] | None = None) -> BuildResult:
     """Read, extract, link and build the graph in memory (no files written)."""
-    seconds: dict[str, float] = {}
     started = time.perf_counter()
     corpus = read_corpus(inputs, fmt)
-    seconds["read"] = time.perf_counter() - started
+    read_seconds = time.perf_counter() - started
+    result = build_corpus(corpus, spacy_model, exclude_catalog_ids, on_start, on_paper)
+    result.seconds = {"read": read_seconds, **result.seconds}
+    return result
 
+
+def build_corpus(corpus: Corpus, spacy_model: str | None = None, exclude_catalog_ids: Iterable[str] = (),
+                 on_start: Callable[[int], None] | None = None,
+                 on_paper: Callable[[], None] | None = None) -> BuildResult:
+    """Extract, link and build the graph of papers already read."""
+    seconds: dict[str, float] = {}
     started = time.perf_counter()
     nlp = build_pipeline(spacy_model, exclude_catalog_ids=tuple(exclude_catalog_ids))
     catalog = nlp.get_pipe("paperkg_catalog_matcher").catalog

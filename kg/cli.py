@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -87,6 +88,49 @@ def _print_summary(result, files, seconds: float) -> None:
     table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
     table.add_row("total seconds", f"{seconds:.1f}")
     Console(file=sys.stdout, width=120).print(table)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations, JSON Lines (docs/annotation.md).")],
+    inputs: Annotated[list[str] | None, typer.Argument(help="Where the gold papers are (default: the sample corpus).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    errors: Annotated[bool, typer.Option("--errors", help="List false positives and negatives per paper.")] = False,
+    hold_out_catalog: Annotated[bool, typer.Option("--hold-out-catalog", help="Also score with every catalog entry "
+                                                   "that matches a gold entity removed (generalisation).")] = False,
+) -> None:
+    """Precision, recall and F1 of extraction against a gold set, per type, at paper and mention level."""
+    from kg.evaluate import GoldError, evaluate
+
+    try:
+        report = evaluate(gold, inputs, hold_out_catalog)
+    except (GoldError, OSError) as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_dict(with_errors=errors), indent=2) + "\n")
+        return
+    out = Console(file=sys.stdout, width=120)
+    table = Table("level", "type", "precision", "recall", "F1", "tp", "fp", "fn",
+                  title=f"kg evaluate: {report.papers} gold papers", title_justify="left")
+    rows = [("paper", report.paper_level), ("mention exact", report.mention_exact),
+            ("mention overlap", report.mention_overlap)]
+    if report.held_out is not None:
+        rows.append((f"paper, held-out catalog ({report.held_out_entries} entries removed)", report.held_out))
+    for level, scores in rows:
+        for kind, s in scores.items():
+            table.add_row(level, kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn))
+    p = report.proposes
+    table.add_row("proposes links", "all", f"{p.precision:.3f}", f"{p.recall:.3f}", f"{p.f1:.3f}", str(p.tp), str(p.fp), str(p.fn))
+    out.print(table)
+    if errors:
+        for paper in report.errors:
+            if paper.false_positives or paper.false_negatives:
+                out.print(f"[bold]{paper.title}[/bold] ({paper.id})", highlight=False)
+                for kind, name in paper.false_negatives:
+                    out.print(f"  missed    {kind:12} {name}", highlight=False, markup=False)
+                for kind, name in paper.false_positives:
+                    out.print(f"  spurious  {kind:12} {name}", highlight=False, markup=False)
 
 
 @app.command("html")
