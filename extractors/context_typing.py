@@ -18,6 +18,7 @@ _APPOSITION_OPENERS = {"a", "an", "the", "one", "our"}
 _COPULAS = {"is", "are", "as"}
 _CLAUSE_BREAKERS = {"that", "which", "who", "for", "with", "on", "to", "by", "in", "based", "where", "while", "and", "or"}
 _CONNECTORS = {"and", "or", ",", "-", "/", "&"}
+_TITLE_STOPS = {"for", "with", "via", "in", "on", "using", "through", "by", "from", "to", "towards", "of"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,18 @@ class ContextTyper:
     def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
                 or self._dataset_context(span) or self.suffix_guess(span.text))
+
+    def title_guess(self, title_rest: str) -> TypeGuess:
+        """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
+        ..."): the first head noun of the description before a preposition, else a method."""
+        for word in title_rest.replace("-", " ").split():
+            lowered = word.lower().strip(",.;")
+            if lowered in _TITLE_STOPS:
+                break
+            kind = self.head_type(lowered)
+            if kind:
+                return TypeGuess(kind, f"title: {word}", 0.7)
+        return TypeGuess("method", "title name", 0.6)
 
     def suffix_guess(self, name: str) -> TypeGuess | None:
         for suffix, kind in self.suffixes:
@@ -84,8 +97,8 @@ class ContextTyper:
             token = doc[j]
             if token.is_punct and token.text not in {"-", "/"}:
                 return None
-            if token.lower_ in _CLAUSE_BREAKERS:
-                return None
+            if token.lower_ in _CLAUSE_BREAKERS and not (j > 0 and doc[j - 1].text == "-"):
+                return None  # ("flow-based" is one word split by the tokenizer, not a clause)
             kind = self.head_type(token.text)
             if kind:  # a definition ("X, a novel foundation model") outranks a passing "the X dataset"
                 return TypeGuess(kind, doc[span.start: j + 1].text, 0.9)

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
-from extractors.resources import load_word_list
+from extractors.resources import load_json, load_word_list
 from extractors.spans import NAME_GROUP, set_group
 from kg.catalog import Catalog
 from kg.names import normalise_name
@@ -23,6 +23,7 @@ _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
+_TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -47,6 +48,7 @@ class NameDetector:
         self.catalog = catalog
         self.typer = typer or ContextTyper()
         self.stoplist = load_word_list("name_stoplist.txt")
+        self.title_starters = set(load_json("type_cues.json")["title_starters"])
 
     def is_name(self, word: str) -> bool:
         return name_shape(word) is not None and word not in self.stoplist
@@ -64,10 +66,36 @@ class NameDetector:
             if span is not None and span.start_char == start and span.end_char == end:
                 yield span, shape
 
+    def _title_name(self, doc: Doc):
+        """The short name that opens a 'Name: what it is' title, with a type read from the subtitle; every
+        whole-word use of that name in the paper is a candidate too."""
+        match = _TITLE_NAME.match(doc.text)
+        if not match:
+            return []
+        name = match.group("name")
+        first = name.split()[0].lower()
+        if first in self.title_starters or name in self.stoplist or self.catalog.lookup_key(normalise_name(name)):
+            return []
+        title_end = doc.text.find("\n\n")
+        guess = self.typer.title_guess(doc.text[match.end():title_end if title_end > 0 else None])
+        uses = []
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text):
+            span = doc.char_span(hit.start(), hit.end(), alignment_mode="contract")
+            if span is not None and span.start_char == hit.start() and span.end_char == hit.end():
+                uses.append((span, guess))
+        return uses
+
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[Span, str, TypeGuess | None]] = []
         best: dict[str, TypeGuess] = {}
+        for span, guess in self._title_name(doc):
+            key = normalise_name(span.text)
+            best.setdefault(key, guess)
+            found.append((span, key, guess))
+        titled = {(s.start, s.end) for s, _, _ in found}
         for span, shape in self._candidates(doc):
+            if (span.start, span.end) in titled:
+                continue
             guess = self.typer.guess(span, self.is_name)
             if guess and shape == "acronym" and guess.confidence < 0.7:
                 guess = None  # an acronym typed only by its ending is too weak

@@ -29,6 +29,7 @@ class TaskPhraseDetector:
         self.stop = {w.lower() for w in config["stop_modifiers"]}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
         self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
+        self.ed_modifiers = {w.lower() for w in config["ed_modifiers"]}
 
     def _is_modifier(self, word: str) -> bool:
         lower = word.lower()
@@ -36,6 +37,10 @@ class TaskPhraseDetector:
             return False
         if lower.endswith("ing") and lower not in self.ing_modifiers and "-" not in lower:
             return False
+        if lower.endswith("ed") and lower not in self.ed_modifiers and "-" not in lower:
+            return False  # a verb or participle: "revolutionized", "trained"
+        if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and "-" not in lower and len(lower) > 3:
+            return False  # a verb ("offers", "unifies") or a plural, which rarely modifies a task noun
         if _DIMENSION.fullmatch(word):
             return True
         if any(c.isdigit() for c in word):
