@@ -66,6 +66,11 @@ class NameDetector:
             if span is not None and span.start_char == start and span.end_char == end:
                 yield span, shape
 
+    def _family_guess(self, name: str) -> TypeGuess | None:
+        """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
+        family = self.catalog.variant_family(name)
+        return TypeGuess(family.type, f"variant of {family.label}", 0.75) if family else None
+
     def _title_name(self, doc: Doc):
         """The short name that opens a 'Name: what it is' title, with a type read from the subtitle; every
         whole-word use of that name in the paper is a candidate too."""
@@ -96,7 +101,7 @@ class NameDetector:
         for span, shape in self._candidates(doc):
             if (span.start, span.end) in titled:
                 continue
-            guess = self.typer.guess(span, self.is_name)
+            guess = self.typer.guess(span, self.is_name) or self._family_guess(span.text)
             if guess and shape == "acronym" and guess.confidence < 0.7:
                 guess = None  # an acronym typed only by its ending is too weak
             key = normalise_name(span.text)

@@ -7,12 +7,19 @@ broader, variant_of, generic. Identifiers are slugs of labels; broader and varia
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from kg.names import normalise_name, slugify
+
+# "ResNet-50", "ResNet50", "YOLOv8", "ViT-B/16", "Swin-T", "ControlNet-XS": digits may be glued to the family
+# name, letter sizes need a hyphen or space ("ViLD" is not a size of "Vi").
+_VARIANT = re.compile(
+    r"^(?P<family>.*?[A-Za-z].*?)(?:[-\s]?(?P<number>v?\d+(?:\.\d+)?[A-Za-z]{0,2}(?:/\d+)?)|"
+    r"[-\s](?P<size>[A-Z]{1,2}(?:/\d+)?|XS|XL|XXL|Tiny|Small|Base|Large|Huge|Giant|Lite|Plus|Pro|Mini|Nano|Micro))$")
 
 CATALOG_FILES = {"methods.tsv": "method", "datasets.tsv": "dataset",
                  "architectures.tsv": "architecture", "tasks.tsv": "task"}
@@ -97,6 +104,14 @@ class Catalog:
     def lookup_key(self, key: str) -> CatalogEntry | None:
         entry_id = self._by_name.get(key)
         return self.entries[entry_id] if entry_id else None
+
+    def variant_family(self, name: str) -> CatalogEntry | None:
+        """The catalog family a sized or versioned name belongs to ("ResNet-50" → ResNet), if any."""
+        match = _VARIANT.match(name.strip())
+        if not match:
+            return None
+        family = self.lookup(match.group("family"))
+        return family if family is not None and not family.generic and family.type != "task" else None
 
     def without(self, entry_ids: Iterable[str]) -> Catalog:
         """A copy without some entries (references to them are dropped): for held-out evaluation."""

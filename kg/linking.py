@@ -13,7 +13,6 @@ Each paper–entity link takes the strongest relation among its mentions (kg.mod
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,12 +20,6 @@ from dataclasses import dataclass, field
 from kg.catalog import Catalog, CatalogEntry
 from kg.model import ENTITY_TYPES, RELATIONS, Entity, Link, Mention, Paper
 from kg.names import is_acronym, normalise_name, slugify
-
-# "ResNet-50", "ResNet50", "YOLOv8", "ViT-B/16", "Swin-T", "ControlNet-XS": digits may be glued to the family
-# name, letter sizes need a hyphen or space ("ViLD" is not a size of "Vi").
-_VARIANT = re.compile(
-    r"^(?P<family>.*?[A-Za-z].*?)(?:[-\s]?(?P<number>v?\d+(?:\.\d+)?[A-Za-z]{0,2}(?:/\d+)?)|"
-    r"[-\s](?P<size>[A-Z]{1,2}(?:/\d+)?|XS|XL|XXL|Tiny|Small|Base|Large|Huge|Giant|Lite|Plus|Pro|Mini|Nano|Micro))$")
 
 
 @dataclass
@@ -38,15 +31,6 @@ class LinkedGraph:
     links: list[Link]
     # every paper's mentions in text order, each with the id of the entity it was linked to
     mentions_by_paper: dict[str, list[tuple[str, Mention]]] = field(default_factory=dict)
-
-
-def variant_family(name: str, catalog: Catalog) -> CatalogEntry | None:
-    """The catalog family a sized or versioned name belongs to, if any."""
-    match = _VARIANT.match(name.strip())
-    if not match:
-        return None
-    family = catalog.lookup(match.group("family"))
-    return family if family is not None and not family.generic and family.type != "task" else None
 
 
 class Linker:
@@ -68,7 +52,7 @@ class Linker:
             return entry.id
         name = mention.long_form or mention.text
         if mention.type != "task" and mention.extractor != "abbreviation":
-            family = variant_family(mention.text, self.catalog)
+            family = self.catalog.variant_family(mention.text)
             if family is not None:
                 variant_id = slugify(normalise_name(mention.text))
                 if variant_id in self.catalog:
