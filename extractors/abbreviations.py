@@ -74,8 +74,12 @@ def find_abbreviations(text: str, sentence_starts: list[int]) -> list[Abbreviati
         if not long:
             continue
         long = long.strip(" ,;:\"'“”")
-        if len(long) <= len(short) or short.lower() in long.lower().split() or len(long.split()) < 2 and "-" not in long:
+        one_word = len(long.split()) < 2 and "-" not in long
+        capitals = "".join(c for c in long if c.isupper())
+        if len(long) <= len(short) or short.lower() in long.lower().split():
             continue
+        if one_word and capitals != re.sub(r"[^A-Za-z0-9]", "", core).upper():
+            continue  # a single word only when its capitals spell the short form: "AudioCaps (AC)"
         long_start = sentence_start + window_start + candidate.rfind(long)
         found.append(Abbreviation(short, long, long_start, long_start + len(long), match.start(1)))
     return found

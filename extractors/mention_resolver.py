@@ -68,9 +68,8 @@ class MentionResolver:
             if entry is not None:
                 kind, key, confidence, cue = entry.type, f"catalog:{entry.id}", 0.9, "abbreviation of a catalog name"
             else:
-                guess = self._type_long_form(long)
-                if guess is None and short:
-                    guess = name_types.get(normalise_name(short))
+                guess = (self._type_long_form(long) or (name_types.get(normalise_name(short)) if short else None)
+                         or self._capitalised_name(long))
                 if guess is None:
                     continue
                 kind, key, confidence, cue = guess[0], normalise_name(long), ABBREVIATION_CONFIDENCE, f"{long} ({short})"
@@ -87,10 +86,13 @@ class MentionResolver:
         if kind:
             return kind, 0.8
         guess = self.typer.suffix_guess(long)
-        if guess:
-            return guess.type, guess.confidence
+        return (guess.type, guess.confidence) if guess else None
+
+    @staticmethod
+    def _capitalised_name(long: str) -> tuple[str, float] | None:
+        """A capitalised name defined in the text with no type cue at all is most often a method."""
         if all(word[:1].isupper() for word in long.replace("-", " ").split() if len(word) > 3):
-            return "method", 0.55  # a capitalised name defined in the text with no type cue: most often a method
+            return "method", 0.55
         return None
 
     def candidates(self, doc: Doc) -> list[Candidate]:

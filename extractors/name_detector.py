@@ -23,6 +23,7 @@ _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
+_NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
@@ -57,6 +58,9 @@ class NameDetector:
         for match in _WORD.finditer(doc.text):
             word = self.typer.strip_derivation(match.group())
             start, end = match.start(), match.start() + len(word)
+            suffix = _NAME_SUFFIX.match(doc.text, end)
+            if suffix and name_shape(word) and word == match.group():
+                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
             shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue

@@ -133,6 +133,27 @@ def evaluate_command(
                     out.print(f"  spurious  {kind:12} {name}", highlight=False, markup=False)
 
 
+@app.command("duplicates")
+def duplicates_command(
+    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory or RDF file.")] = Path("exports"),
+) -> None:
+    """Entity nodes that look like one thing twice: same normalised label, or one the other's abbreviation."""
+    from kg.duplicates import duplicate_pairs
+    from kg.rdf_reader import read_graph
+
+    try:
+        linked = read_graph(data)
+    except FileNotFoundError as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    pairs = duplicate_pairs(linked.entities)
+    for pair in pairs:
+        first, second = linked.entities[pair.first], linked.entities[pair.second]
+        sys.stdout.write(f"{pair.reason}: {first.label} ({first.type}) ~ {second.label} ({second.type})\n")
+    rate = len(pairs) / max(1, len(linked.entities))
+    sys.stdout.write(f"{len(pairs)} duplicate pairs among {len(linked.entities)} entities (rate {rate:.4f})\n")
+
+
 @app.command("html")
 def html_command(
     data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory (or RDF file) from kg build.")] = Path("exports"),

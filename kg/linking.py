@@ -47,10 +47,10 @@ class Linker:
     def entity_id(self, mention: Mention) -> str:
         if mention.key.startswith("catalog:"):
             return mention.key.removeprefix("catalog:")
-        entry = self.catalog.lookup_key(mention.key)
-        if entry is not None and not entry.generic:
+        key = normalise_name(mention.key) if mention.key else normalise_name(mention.long_form or mention.text)
+        entry = self.catalog.lookup_key(key)
+        if entry is not None:  # generic concepts too: they are nodes already, as broader ancestors
             return entry.id
-        name = mention.long_form or mention.text
         if mention.type != "task" and mention.extractor != "abbreviation":
             family = self.catalog.variant_family(mention.text)
             if family is not None:
@@ -59,7 +59,6 @@ class Linker:
                     variant_id += "-variant"
                 self._variant_of[variant_id] = family.id
                 return variant_id
-        key = mention.key or normalise_name(name)
         if key not in self._extracted_ids:
             candidate = slugify(key)
             self._extracted_ids[key] = candidate + "-x" if candidate in self.catalog else candidate
