@@ -94,7 +94,8 @@ def short_form_pattern(short: str) -> re.Pattern[str]:
 class AbbreviationDetector:
     def __call__(self, doc: Doc) -> Doc:
         sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
-        abbreviations = find_abbreviations(doc.text, sentence_starts)
+        text = doc.text
+        abbreviations = find_abbreviations(text, sentence_starts)
         spans: list[Span] = []
         taken: set[tuple[int, int]] = set()
         for abbreviation in abbreviations:
@@ -103,7 +104,7 @@ class AbbreviationDetector:
                 continue
             key = abbreviation.long
             spans.append(Span(doc, long_span.start, long_span.end, label=LONG_LABEL, kb_id=key))
-            for use in short_form_pattern(abbreviation.short).finditer(doc.text):
+            for use in short_form_pattern(abbreviation.short).finditer(text):
                 if (use.start(), use.end()) in taken:
                     continue
                 short_span = doc.char_span(use.start(), use.end(), alignment_mode="contract")

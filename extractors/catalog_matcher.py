@@ -61,13 +61,14 @@ class CatalogMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
+        text = doc.text  # Doc.text joins every token on each access: read it once
         for matcher, confidence in ((self.phrases, CONFIDENCE_PHRASE), (self.acronyms, CONFIDENCE_ACRONYM)):
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
                 entry = self.catalog.lookup(span.text)
                 if entry is None or entry.generic:
                     continue
-                if not self._word_bounded(doc, span):
+                if not self._word_bounded(text, span):
                     continue
                 spans.append((Span(doc, start, end, label=entry.type, kb_id=f"catalog:{entry.id}"), confidence))
         kept = filter_spans([span for span, _ in spans])
@@ -76,10 +77,9 @@ class CatalogMatcher:
         return doc
 
     @staticmethod
-    def _word_bounded(doc: Doc, span: Span) -> bool:
+    def _word_bounded(text: str, span: Span) -> bool:
         """Reject matches glued to a neighbouring word ("ResNet" inside "ResNet-like" is fine,
         "VGG" inside "VGGFace-x" split oddly by the tokenizer is not)."""
-        text = doc.text
         before = text[span.start_char - 1] if span.start_char > 0 else " "
         after = text[span.end_char] if span.end_char < len(text) else " "
         return not (before.isalnum() or after.isalnum())

@@ -118,7 +118,7 @@ class ContextTyper:
         return None
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
-        before = span.doc.text[max(0, span.start_char - 40): span.start_char]
+        before = span.doc[max(0, span.start - 8): span.start].text_with_ws  # a few tokens, not the whole text
         match = self.dataset_context.search(before)
         if match:
             return TypeGuess("dataset", before[match.start():] + span.text, 0.75)

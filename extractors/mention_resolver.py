@@ -124,11 +124,12 @@ class MentionResolver:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
+        text = doc.text
         for candidate in self.select(self.candidates(doc)):
             span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
             sentence = span.sent.text.strip() if span is not None else ""
             mentions.append(Mention(
-                paper_id="", start=candidate.start, end=candidate.end, text=doc.text[candidate.start:candidate.end],
+                paper_id="", start=candidate.start, end=candidate.end, text=text[candidate.start:candidate.end],
                 type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),
                 sentence=sentence, cue=candidate.cue, key=candidate.key, long_form=candidate.long_form))
         doc._.kg_mentions = mentions

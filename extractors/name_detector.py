@@ -55,10 +55,11 @@ class NameDetector:
         return name_shape(word) is not None and word not in self.stoplist
 
     def _candidates(self, doc: Doc):
-        for match in _WORD.finditer(doc.text):
+        text = doc.text  # Doc.text joins every token on each access: read it once
+        for match in _WORD.finditer(text):
             word = self.typer.strip_derivation(match.group())
             start, end = match.start(), match.start() + len(word)
-            suffix = _NAME_SUFFIX.match(doc.text, end)
+            suffix = _NAME_SUFFIX.match(text, end)
             if suffix and name_shape(word) and word == match.group():
                 word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
             shape = name_shape(word)
@@ -78,17 +79,18 @@ class NameDetector:
     def _title_name(self, doc: Doc):
         """The short name that opens a 'Name: what it is' title, with a type read from the subtitle; every
         whole-word use of that name in the paper is a candidate too."""
-        match = _TITLE_NAME.match(doc.text)
+        text = doc.text
+        match = _TITLE_NAME.match(text)
         if not match:
             return []
         name = match.group("name")
         first = name.split()[0].lower()
         if first in self.title_starters or name in self.stoplist or self.catalog.lookup_key(normalise_name(name)):
             return []
-        title_end = doc.text.find("\n\n")
-        guess = self.typer.title_guess(doc.text[match.end():title_end if title_end > 0 else None])
+        title_end = text.find("\n\n")
+        guess = self.typer.title_guess(text[match.end():title_end if title_end > 0 else None])
         uses = []
-        for hit in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", doc.text):
+        for hit in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
             span = doc.char_span(hit.start(), hit.end(), alignment_mode="contract")
             if span is not None and span.start_char == hit.start() and span.end_char == hit.end():
                 uses.append((span, guess))

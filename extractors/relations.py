@@ -31,21 +31,21 @@ class RelationClassifier:
         self.not_object = re.compile(cues["not_in_proposal_object"], flags)
         self.result_sentence = [re.compile(p, flags) for p in cues["result_sentence"]]
 
-    def _proposed(self, doc: Doc, mentions: list[Mention], title_end: int) -> dict[int, str]:
+    def _proposed(self, text: str, mentions: list[Mention], title_end: int) -> dict[int, str]:
         """Index of each proposed mention → the cue that makes it so."""
         proposed: dict[int, str] = {}
         first = mentions[0] if mentions else None
         if first is not None and first.type != "task" and first.end < title_end:
-            rest = doc.text[first.end:first.end + 2]
+            rest = text[first.end:first.end + 2]
             if first.start == 0 and rest.startswith(":"):
-                proposed[0] = "title: " + doc.text[:first.end + 1]
+                proposed[0] = "title: " + text[:first.end + 1]
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):
             by_sentence.setdefault(mention.sentence, []).append(index)
         for sentence, indices in by_sentence.items():
             if not any(p.search(sentence) for p in self.proposal_sentence):
                 continue
-            sentence_start = doc.text.find(sentence)
+            sentence_start = text.find(sentence)
             for verb in self.proposal_verb.finditer(sentence):
                 group = "verb" if verb.group("verb") else "naming"
                 verb_end = sentence_start + verb.end(group)
@@ -53,7 +53,7 @@ class RelationClassifier:
                     mention = mentions[index]
                     if mention.start < verb_end or mention.type == "task":
                         continue
-                    gap = doc.text[verb_end:mention.start]
+                    gap = text[verb_end:mention.start]
                     if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap:
                         proposed.setdefault(index, verb.group(group))
                     break  # only the first entity after the verb is its object
@@ -61,7 +61,7 @@ class RelationClassifier:
                 passive_start = sentence_start + passive.start()
                 before = [i for i in indices if mentions[i].end <= passive_start and mentions[i].type != "task"]
                 if before:
-                    gap = doc.text[mentions[before[-1]].end:passive_start]
+                    gap = text[mentions[before[-1]].end:passive_start]
                     if not re.search(r"[,;]", gap) and len(gap) <= 30:
                         proposed.setdefault(before[-1], passive.group())
                         if mentions[before[-1]].long_form and len(before) > 1:
@@ -70,8 +70,9 @@ class RelationClassifier:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = doc._.kg_mentions or []
-        title_end = doc.text.find("\n\n") if "\n\n" in doc.text else len(doc.text)
-        proposed = self._proposed(doc, mentions, title_end)
+        text = doc.text
+        title_end = text.find("\n\n") if "\n\n" in text else len(text)
+        proposed = self._proposed(text, mentions, title_end)
         result_sentences: dict[str, bool] = {}
         classified = []
         for index, mention in enumerate(mentions):

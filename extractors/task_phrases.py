@@ -70,17 +70,18 @@ class TaskPhraseDetector:
             return any(s < end and start < e for s, e in other)
 
         spans, confidences, cues = [], [], []
+        text = doc.text
         for sentence in doc.sents:
             for head in self.heads.finditer(sentence.text):
                 head_start = sentence.start_char + head.start()
                 head_end = sentence.start_char + head.end()
-                start = self._modifiers_start(doc.text, sentence.start_char, head_start, blocked)
+                start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
                 if start is None:
                     continue
                 span = doc.char_span(start, head_end, alignment_mode="expand")
                 if span is None:
                     continue
-                modifiers = len(doc.text[start:head_start].split())
+                modifiers = len(text[start:head_start].split())
                 weak = head.group().lower() in self.weak_heads
                 spans.append(Span(doc, span.start, span.end, label="task", kb_id=span.text.lower()))
                 confidences.append(round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2))
