@@ -3,7 +3,7 @@
 Abbreviation pairs are typed here: from the catalog (short form first, then long form), else from the long
 form's head word ("... Networks" → architecture, "... Segmentation" → task), else from how the name
 detector typed the short form. Overlapping candidates are settled longest first, then by detector rank
-(catalog, abbreviation, name, task). The result, `doc._.kg_mentions`, is a list of `kg.model.Mention`
+(catalog, abbreviation, name, task phrase, method phrase). The result, `doc._.kg_mentions`, is a list of `kg.model.Mention`
 (paper id left empty: the caller knows which paper a Doc is).
 """
 
@@ -18,12 +18,12 @@ from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import load_json
-from extractors.spans import ABBREVIATION_GROUP, CATALOG_GROUP, NAME_GROUP, TASK_GROUP, group_items
+from extractors.spans import ABBREVIATION_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP, group_items
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name
 
-EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3}
+EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4}
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,11 @@ class MentionResolver:
             found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "name_detector",
                                    confidence, cue))
         found.extend(self._abbreviation_candidates(doc, name_types))
-        for span, confidence, cue in group_items(doc, TASK_GROUP):
-            entry = self.catalog.lookup(span.text)
-            key = f"catalog:{entry.id}" if entry is not None and entry.type == "task" else span.kb_id_
-            found.append(Candidate(span.start_char, span.end_char, "task", key, "task_phrase", confidence, cue))
+        for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase")):
+            for span, confidence, cue in group_items(doc, group):
+                entry = self.catalog.lookup(span.text)
+                key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else span.kb_id_
+                found.append(Candidate(span.start_char, span.end_char, kind, key, extractor, confidence, cue))
         return found
 
     @staticmethod

@@ -12,6 +12,7 @@ from extractors import (  # noqa: F401
     abbreviations,
     catalog_matcher,
     mention_resolver,
+    method_phrases,
     name_detector,
     relations,
     spans,
@@ -19,7 +20,7 @@ from extractors import (  # noqa: F401
 )
 
 COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
-              "paperkg_task_phrases", "paperkg_mention_resolver", "paperkg_relations")
+              "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_mention_resolver", "paperkg_relations")
 
 
 def _split_final_period_after_names(nlp: Language) -> None:

@@ -12,7 +12,8 @@ CATALOG_GROUP = "kg_catalog"
 ABBREVIATION_GROUP = "kg_abbreviation"
 NAME_GROUP = "kg_name"
 TASK_GROUP = "kg_task"
-CANDIDATE_GROUPS = (CATALOG_GROUP, ABBREVIATION_GROUP, NAME_GROUP, TASK_GROUP)
+METHOD_GROUP = "kg_method_phrase"
+CANDIDATE_GROUPS = (CATALOG_GROUP, ABBREVIATION_GROUP, NAME_GROUP, TASK_GROUP, METHOD_GROUP)
 
 
 def set_group(doc: Doc, name: str, spans: list[Span], confidences: list[float], cues: list[str | None]) -> None:

@@ -1,5 +1,7 @@
-"""Duplicate entity nodes: pairs of distinct entities whose labels normalise to the same string, or where one label
-is an abbreviation of the other (its letters are the initials of the other's words, camel-case capitals included).
+"""Duplicate entity nodes: pairs of distinct entities whose labels normalise to the same string (whatever their types),
+or two entities of the same type where one label is an abbreviation of the other (its letters are the initials of
+the other's words, camel-case capitals included). Initials alone are weak evidence across types: GPT the model and
+"generative pre-training" the method are two things.
 The duplicate rate is the number of such pairs per entity; one thing should be one node, so the target is 0."""
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def duplicate_pairs(entities: dict[str, Entity]) -> list[DuplicatePair]:
             longs_by_initial[entity.label[0].lower()].append(entity)
     for short in shorts:
         for long in longs_by_initial.get(short.label[0].lower(), []):
-            if long.id != short.id and _is_abbreviation(short.label, long.label):
+            if long.id != short.id and long.type == short.type and _is_abbreviation(short.label, long.label):
                 first, second = sorted((short.id, long.id))
                 pairs.append(DuplicatePair(first, second, "abbreviation"))
     return sorted(set(pairs), key=lambda p: (p.first, p.second))

@@ -17,10 +17,13 @@ def test_initials_and_pairs():
         Entity("gan", "GAN", "method"), Entity("generative-adversarial-network", "generative adversarial network", "method"),
         Entity("vit", "vision transformers", "architecture"), Entity("vision-transformer", "Vision Transformer", "architecture"),
         Entity("ac", "AC", "dataset"), Entity("action-recognition", "action recognition", "task"),
+        Entity("gpt", "GPT", "architecture"), Entity("gp", "generative pre-training", "method"),
+        Entity("a-c", "anomaly classification", "dataset"),
     ]}
     pairs = {(p.first, p.second, p.reason) for p in duplicate_pairs(entities)}
     assert pairs == {("gan", "generative-adversarial-network", "abbreviation"),
-                     ("vision-transformer", "vit", "same normalised label")}
+                     ("vision-transformer", "vit", "same normalised label"),
+                     ("a-c", "ac", "abbreviation")}  # same type: a duplicate; GPT vs a method of that name: not
 
 
 def test_the_seeds_graph_has_no_duplicate_nodes(seeds_exports):

@@ -1,0 +1,92 @@
+"""Noun phrases named by their head noun: the shared walk behind the task-phrase and method-phrase components.
+
+"class-conditional image generation" (task head: generation), "progressive distillation" (method head:
+distillation): a head noun and up to `max_modifiers` words before it. The walk left stops at stop words, verbs and
+adjectives that do not name anything, -ly adverbs, unlisted -ing and -ed words, and words that belong to an entity
+of another type ("COCO detection" is a dataset and a bare head). A head alone is not a phrase. Modifier rules are
+data (data/task_phrases.json); head nouns are data per type.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from extractors.resources import alternation, load_json
+from extractors.spans import CATALOG_GROUP, NAME_GROUP, set_group
+
+_MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
+
+
+class HeadedPhraseDetector:
+    def __init__(self, label: str, group: str, heads: dict, modifiers: dict | None = None):
+        config = modifiers or load_json("task_phrases.json")
+        self.label, self.group = label, group
+        self.max_modifiers = int(config["max_modifiers"])
+        self.heads = re.compile(rf"(?<![\w-])(?:{alternation(heads['head_nouns'])})(?![\w-])", re.IGNORECASE)
+        self.weak_heads = {h.lower() for h in heads["weak_heads"]}
+        self.stop = {w.lower() for w in config["stop_modifiers"]} | {w.lower() for w in heads.get("stop_modifiers", [])}
+        self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
+        self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
+        self.ed_modifiers = {w.lower() for w in config["ed_modifiers"]}
+
+    def _is_modifier(self, word: str) -> bool:
+        lower = word.lower()
+        if lower in self.stop or lower.endswith("ly") and len(lower) > 4 and lower not in self.ly_modifiers:
+            return False
+        if lower.endswith("ing") and lower not in self.ing_modifiers and "-" not in lower:
+            return False
+        if lower.endswith("ed") and lower not in self.ed_modifiers and "-" not in lower:
+            return False  # a verb or participle: "revolutionized", "trained"
+        if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and "-" not in lower and len(lower) > 3:
+            return False  # a verb ("offers", "unifies") or a plural, which rarely modifies a task noun
+        if _DIMENSION.fullmatch(word):
+            return True
+        if any(c.isdigit() for c in word):
+            return False
+        letters = [c for c in word if c.isalpha()]
+        return sum(c.isupper() for c in letters) <= 1 or word.istitle()  # not an acronym or a model name
+
+    def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:
+        prefix = text[sentence_start:head_start]
+        words = list(_MODIFIER.finditer(prefix))
+        start = None
+        boundary = len(prefix)
+        for word in reversed(words[-self.max_modifiers:] if words else []):
+            if prefix[word.end():boundary].strip() or len(prefix[word.end():boundary]) > 1:
+                break  # punctuation or a line break between the words
+            absolute = sentence_start + word.start()
+            if blocked(absolute, sentence_start + word.end()) or not self._is_modifier(word.group()):
+                break
+            start, boundary = absolute, word.start()
+        return start
+
+    def __call__(self, doc: Doc) -> Doc:
+        other = [(s.start_char, s.end_char) for group in (CATALOG_GROUP, NAME_GROUP) if group in doc.spans
+                 for s in doc.spans[group] if s.label_ != self.label]
+
+        def blocked(start: int, end: int) -> bool:
+            return any(s < end and start < e for s, e in other)
+
+        spans, confidences, cues = [], [], []
+        text = doc.text
+        for sentence in doc.sents:
+            for head in self.heads.finditer(sentence.text):
+                head_start = sentence.start_char + head.start()
+                head_end = sentence.start_char + head.end()
+                start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
+                if start is None:
+                    continue
+                span = doc.char_span(start, head_end, alignment_mode="expand")
+                if span is None:
+                    continue
+                modifiers = len(text[start:head_start].split())
+                weak = head.group().lower() in self.weak_heads
+                spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=span.text.lower()))
+                confidences.append(round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2))
+                cues.append(f"{self.label} head '{head.group()}'")
+        set_group(doc, self.group, spans, confidences, cues)
+        return doc
