@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -92,6 +93,14 @@ class KnowledgeGraph:
                 self._names.setdefault(normalise_name(name), entity.id)
         self._links = {(link.paper_id, link.entity_id): link for link in linked.links}
 
+    @cached_property
+    def _link_graph(self) -> nx.Graph:
+        """Papers and entities joined by their links only (no co-occurrence or hierarchy edges), undirected."""
+        links = nx.Graph()
+        links.add_nodes_from(self.graph.nodes)
+        links.add_edges_from((s, t) for s, t, k in self.graph.edges(keys=True) if k in RELATIONS)
+        return links
+
     # ------------------------------------------------------------------ look-ups
     def entity(self, name: str) -> EntityInfo:
         """The entity with this label or alias (case, spacing, hyphens and plurals ignored)."""
@@ -141,9 +150,7 @@ class KnowledgeGraph:
         if by == "papers":
             scores = {i: float(self.graph.nodes[entity_node(i)]["papers"]) for i in ids}
         elif by == "pagerank":
-            links = nx.Graph()
-            links.add_edges_from((s, t) for s, t, k in self.graph.edges(keys=True) if k in RELATIONS)
-            rank = nx.pagerank(links)
+            rank = nx.pagerank(self._link_graph)
             scores = {i: rank.get(entity_node(i), 0.0) for i in ids}
         else:
             raise ValueError("by must be 'papers' or 'pagerank'")
@@ -176,22 +183,17 @@ class KnowledgeGraph:
     # ------------------------------------------------------------------ structure
     def connection(self, first: str, second: str) -> list[str]:
         """The shortest chain of papers and entities joining two entities (node labels), [] if none."""
-        links = nx.Graph()
-        links.add_edges_from((s, t) for s, t, k in self.graph.edges(keys=True) if k in RELATIONS)
         source, target = entity_node(self.entity(first).id), entity_node(self.entity(second).id)
         try:
-            path = nx.shortest_path(links, source, target)
+            path = nx.shortest_path(self._link_graph, source, target)
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return []
         return [self.graph.nodes[node]["label"] for node in path]
 
     def neighbourhood(self, name: str, hops: int = 1) -> nx.MultiDiGraph:
         """The subgraph within `hops` paper/entity links of an entity (co-occurrence edges not followed)."""
-        links = nx.Graph()
-        links.add_nodes_from(self.graph.nodes)
-        links.add_edges_from((s, t) for s, t, k in self.graph.edges(keys=True) if k in RELATIONS)
         center = entity_node(self.entity(name).id)
-        kept = nx.ego_graph(links, center, radius=hops).nodes
+        kept = nx.ego_graph(self._link_graph, center, radius=hops).nodes
         return self.graph.subgraph(kept).copy()
 
     def trend(self, entity: str | None = None, period: str = "year") -> dict[str, int]:
