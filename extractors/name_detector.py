@@ -99,9 +99,11 @@ class NameDetector:
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[Span, str, TypeGuess | None]] = []
         best: dict[str, TypeGuess] = {}
-        for span, guess in self._title_name(doc):
+        for span, title_guess in self._title_name(doc):
+            guess = self.typer.guess(span, self.is_name) or title_guess  # its own context first
             key = normalise_name(span.text)
-            best.setdefault(key, guess)
+            if key not in best or guess.confidence > best[key].confidence:
+                best[key] = guess
             found.append((span, key, guess))
         titled = {(s.start, s.end) for s, _, _ in found}
         for span, shape in self._candidates(doc):
