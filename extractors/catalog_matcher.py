@@ -1,8 +1,8 @@
 """`paperkg_catalog_matcher`: tags names from the curated catalog (ontology/catalog/*.tsv).
 
 Two PhraseMatchers with one label per entity type (ids are looked up afterwards, so speed does not fall
-with catalog size): phrases case-insensitively (attr LOWER), short all-capital acronyms case-sensitively
-(attr ORTH: CLIP the model is not "clip" the verb). Each name also matches its plural and its hyphen/space
+with catalog size): phrases case-insensitively (attr LOWER); short all-capital acronyms and names with inner
+capitals case-sensitively (attr ORTH: CLIP the model is not "clip" the verb, ComplEx is not "complex"). Each name also matches its plural and its hyphen/space
 variants ("pre-training", "pre training", "pretraining").
 """
 
@@ -22,6 +22,10 @@ from kg.names import is_acronym
 
 CONFIDENCE_PHRASE = 0.95
 CONFIDENCE_ACRONYM = 0.9
+
+
+def _has_inner_capital(name: str) -> bool:
+    return any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
 
 
 def surface_variants(name: str) -> Iterator[str]:
@@ -49,7 +53,9 @@ class CatalogMatcher:
             if entry.generic:
                 continue
             for name in entry.names:
-                acronym = is_acronym(name)  # and so are its variants: "ALIGNs" must not match "aligns"
+                # Acronyms and names with inner capitals are matched as written, and so are their variants:
+                # "ALIGNs" must not match "aligns", nor "ComplEx" "complex", nor "MultiPL-E" "multiple".
+                acronym = is_acronym(name) or _has_inner_capital(name)
                 for form in surface_variants(name):
                     key = form if acronym else form.lower()
                     if (entry.type, key) in seen:
