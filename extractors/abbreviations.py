@@ -113,7 +113,6 @@ class AbbreviationDetector:
                 taken.add((use.start(), use.end()))
                 spans.append(Span(doc, short_span.start, short_span.end, label=SHORT_LABEL, kb_id=key))
         set_group(doc, ABBREVIATION_GROUP, spans, [CONFIDENCE] * len(spans), [None] * len(spans))
-        doc._.kg_abbreviations = abbreviations
         return doc
 
 

@@ -59,10 +59,11 @@ class NameDetector:
         for match in _WORD.finditer(text):
             word = self.typer.strip_derivation(match.group())
             start, end = match.start(), match.start() + len(word)
-            suffix = _NAME_SUFFIX.match(text, end)
-            if suffix and name_shape(word) and word == match.group():
-                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
             shape = name_shape(word)
+            suffix = _NAME_SUFFIX.match(text, end)
+            if suffix and shape and word == match.group():
+                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
+                shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
             if self.catalog.lookup_key(normalise_name(word)) is not None:

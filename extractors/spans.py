@@ -13,7 +13,6 @@ ABBREVIATION_GROUP = "kg_abbreviation"
 NAME_GROUP = "kg_name"
 TASK_GROUP = "kg_task"
 METHOD_GROUP = "kg_method_phrase"
-CANDIDATE_GROUPS = (CATALOG_GROUP, ABBREVIATION_GROUP, NAME_GROUP, TASK_GROUP, METHOD_GROUP)
 
 
 def set_group(doc: Doc, name: str, spans: list[Span], confidences: list[float], cues: list[str | None]) -> None:
@@ -34,7 +33,7 @@ def group_items(doc: Doc, name: str):
 
 
 def register_extensions() -> None:
-    for attribute in ("kg_mentions", "kg_abbreviations"):
+    for attribute in ("kg_mentions",):
         if not Doc.has_extension(attribute):
             Doc.set_extension(attribute, default=None)
 

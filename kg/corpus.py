@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from kg.model import Paper, Source
+from kg.text import without_xml_illegal
 
 FORMATS = ("listing", "jsonl", "csv", "arxiv")
 _EXTENSION_FORMATS = {
@@ -28,7 +29,6 @@ _EXTENSION_FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".csv": "csv", ".tsv": "csv",
 }
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 class CorpusError(Exception):
@@ -69,7 +69,7 @@ class Corpus:
 
 def clean_text(text: str) -> str:
     """Collapse whitespace and drop characters that XML (GraphML, RDF/XML) cannot hold."""
-    return " ".join(_XML_ILLEGAL.sub(" ", text).split())
+    return " ".join(without_xml_illegal(text).split())
 
 
 def normalise_title(title: str) -> str:

@@ -205,14 +205,14 @@ def score(gold: list[GoldPaper], result: BuildResult) -> Report:
     errors = []
     for paper in gold:
         errs = PaperErrors(paper.id, paper.title)
+        paper_links = [(link, linked.entities[link.entity_id]) for link in links_by_paper[paper.id]]
+        names_of = {link.entity_id: {normalise_name(n) for n in (entity.label, *entity.aliases,
+                                                                  *(m.text for m in link.mentions))}
+                    for link, entity in paper_links}
         for entity_type in ENTITY_TYPES:
             gold_entities = [e for e in paper.entities if e.type == entity_type]
-            predicted = []
-            for link in links_by_paper[paper.id]:
-                entity = linked.entities[link.entity_id]
-                if entity.type == entity_type:
-                    names = {entity.label, *entity.aliases, *(m.text for m in link.mentions)}
-                    predicted.append((entity.label, {normalise_name(n) for n in names}))
+            predicted = [(entity.label, names_of[link.entity_id]) for link, entity in paper_links
+                         if entity.type == entity_type]
             matched, missed, extra = _match(gold_entities, predicted)
             paper_level[entity_type].add(Scores(matched, len(extra), len(missed)))
             errs.false_negatives += [(entity_type, gold_entities[i].name) for i in missed]
@@ -224,12 +224,8 @@ def score(gold: list[GoldPaper], result: BuildResult) -> Report:
             for t, s in _span_scores(spans, predicted_spans, is_exact).items():
                 target[t].add(s)
         proposed_gold = [e for e in paper.entities if e.proposed]
-        proposed_predicted = []
-        for link in links_by_paper[paper.id]:
-            if link.relation == "proposes":
-                entity = linked.entities[link.entity_id]
-                names = {entity.label, *entity.aliases, *(m.text for m in link.mentions)}
-                proposed_predicted.append((entity.label, {normalise_name(n) for n in names}))
+        proposed_predicted = [(entity.label, names_of[link.entity_id]) for link, entity in paper_links
+                              if link.relation == "proposes"]
         matched, missed, extra = _match(proposed_gold, proposed_predicted)
         proposes.add(Scores(matched, len(extra), len(missed)))
     return Report(len(gold), _with_all(paper_level), _with_all(exact), _with_all(overlap), proposes, errors)

@@ -7,22 +7,21 @@ every node or edge that has it, and no attribute is called `id` (igraph would dr
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import networkx as nx
 
 from kg.export.atomic import atomic_write
+from kg.text import without_xml_illegal
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _DROPPED = {"mentions"}
 
 
 def _encode(value):
     if isinstance(value, tuple | list | set | frozenset):
-        return "; ".join(_XML_ILLEGAL.sub(" ", str(v)) for v in value)
+        return "; ".join(without_xml_illegal(str(v)) for v in value)
     if isinstance(value, str):
-        return _XML_ILLEGAL.sub(" ", value)
+        return without_xml_illegal(value)
     return value
 
 
