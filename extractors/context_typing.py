@@ -1,7 +1,7 @@
 """Typing a name the catalog does not know from the words around it (data: data/type_cues.json).
 
 "the MVImgNet dataset" → dataset; "SurgeNetXL, a novel surgical foundation model" → architecture;
-"a family of pure ConvNet models dubbed ConvNeXt" → architecture; "pretrained on X" → dataset;
+"a family of pure ConvNet models dubbed ConvNeXt" → architecture; "pretrained on X", "an FID of 1.98 on X", "X 256×256" → dataset;
 "ConTNet" (ends in Net) → architecture, the weakest cue.
 """
 
@@ -36,6 +36,8 @@ class ContextTyper:
                                key=lambda item: -len(item[0]))
         self.naming_verbs = set(cues["naming_verbs"])
         self.dataset_context = re.compile(rf"(?:{alternation(cues['dataset_context'])})\s+(?:the\s+)?$", re.IGNORECASE)
+        self.dataset_result = [re.compile(p, re.IGNORECASE) for p in cues["dataset_result_patterns"]]
+        self.dataset_following = [re.compile(p, re.IGNORECASE) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
 
     def head_type(self, word: str) -> str | None:
@@ -119,7 +121,13 @@ class ContextTyper:
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
         before = span.doc[max(0, span.start - 8): span.start].text_with_ws  # a few tokens, not the whole text
-        match = self.dataset_context.search(before)
+        match = self.dataset_context.search(before) or next(
+            (m for m in (p.search(before) for p in self.dataset_result) if m), None)
         if match:
             return TypeGuess("dataset", before[match.start():] + span.text, 0.75)
+        after = span.doc[span.end: span.end + 4].text_with_ws
+        after = (" " if span[-1].whitespace_ else "") + after
+        following = next((m for m in (p.search(after) for p in self.dataset_following) if m), None)
+        if following:
+            return TypeGuess("dataset", span.text + after[:following.end()], 0.75)
         return None

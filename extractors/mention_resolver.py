@@ -3,7 +3,8 @@
 Abbreviation pairs are typed here: from the catalog (short form first, then long form), else from the long
 form's head word ("... Networks" → architecture, "... Segmentation" → task), else from how the name
 detector typed the short form. Overlapping candidates are settled longest first, then by detector rank
-(catalog, abbreviation, name, task phrase, method phrase). The result, `doc._.kg_mentions`, is a list of `kg.model.Mention`
+(catalog, abbreviation, name, task phrase, method phrase); untyped names (type "") fill only the gaps the
+typed mentions leave, for the linker to type from the rest of the corpus. The result, `doc._.kg_mentions`, is a list of `kg.model.Mention`
 (paper id left empty: the caller knows which paper a Doc is).
 """
 
@@ -18,7 +19,8 @@ from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import load_json
-from extractors.spans import ABBREVIATION_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP, group_items
+from extractors.spans import (ABBREVIATION_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
+                             UNTYPED_NAME_GROUP, group_items)
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name
@@ -113,20 +115,27 @@ class MentionResolver:
         return found
 
     @staticmethod
-    def select(candidates: list[Candidate]) -> list[Candidate]:
+    def untyped_candidates(doc: Doc) -> list[Candidate]:
+        return [Candidate(span.start_char, span.end_char, "", span.kb_id_, "name_detector", 0.0)
+                for span, _, _ in group_items(doc, UNTYPED_NAME_GROUP)]
+
+    @staticmethod
+    def select(candidates: list[Candidate], fillers: list[Candidate] = ()) -> list[Candidate]:
+        """Non-overlapping candidates, longest first then by detector rank; `fillers` only where nothing was chosen."""
         chosen: list[Candidate] = []
         occupied: list[tuple[int, int]] = []
-        for candidate in sorted(candidates, key=lambda c: (-(c.end - c.start), EXTRACTOR_RANK[c.extractor], c.start)):
-            if any(s < candidate.end and candidate.start < e for s, e in occupied):
-                continue
-            chosen.append(candidate)
-            occupied.append((candidate.start, candidate.end))
+        for tier in (candidates, fillers):
+            for candidate in sorted(tier, key=lambda c: (-(c.end - c.start), EXTRACTOR_RANK[c.extractor], c.start)):
+                if any(s < candidate.end and candidate.start < e for s, e in occupied):
+                    continue
+                chosen.append(candidate)
+                occupied.append((candidate.start, candidate.end))
         return sorted(chosen, key=lambda c: (c.start, c.end))
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
         text = doc.text
-        for candidate in self.select(self.candidates(doc)):
+        for candidate in self.select(self.candidates(doc), self.untyped_candidates(doc)):
             span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
             sentence = span.sent.text.strip() if span is not None else ""
             mentions.append(Mention(

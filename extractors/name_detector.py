@@ -2,8 +2,9 @@
 
 Name-shaped words — inner capitals (SurgeNetXL, ConTNet, MVImgNet, InceptionNeXt, PixelFlow, ResNet-50),
 acronyms with versions (YOLOv8, GPT-4) — are found with one regular expression over the text and typed from
-their context by `ContextTyper`. A plain acronym (CVS) needs a context cue; a name with no cue at all, and
-words on the stop list (metrics, hardware, organisations: data/name_stoplist.txt), are left out.
+their context by `ContextTyper`. A plain acronym (CVS) needs a context cue. A name with no cue anywhere in its
+paper goes to a separate span group, untyped: the linker types it only if the same name is typed in another
+paper of the corpus. Words on the stop list (metrics, hardware, organisations: data/name_stoplist.txt) are left out.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import load_json, load_word_list
-from extractors.spans import NAME_GROUP, set_group
+from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, set_group
 from kg.catalog import Catalog
 from kg.names import normalise_name
 
@@ -117,15 +118,17 @@ class NameDetector:
             if guess and (key not in best or guess.confidence > best[key].confidence):
                 best[key] = guess
             found.append((span, key, guess))
-        spans, confidences, cues = [], [], []
+        spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:
             chosen = guess if guess and guess.type == best[key].type else best.get(key)
             if chosen is None:
+                untyped.append(Span(doc, span.start, span.end, label="", kb_id=key))
                 continue
             spans.append(Span(doc, span.start, span.end, label=chosen.type, kb_id=key))
             confidences.append(chosen.confidence if chosen is guess else round(chosen.confidence - 0.05, 2))
             cues.append(chosen.cue)
         set_group(doc, NAME_GROUP, spans, confidences, cues)
+        set_group(doc, UNTYPED_NAME_GROUP, untyped, [0.0] * len(untyped), [None] * len(untyped))
         return doc
 
 

@@ -5,6 +5,8 @@
 - evaluates_on: a dataset in a sentence that reports results or experiments;
 - addresses: a task;
 - uses: everything else.
+An untyped name (type "") in a result sentence is marked evaluates_on provisionally; the linker keeps that only
+if the name turns out to be a dataset.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ class RelationClassifier:
                 relation, cue = "proposes", proposed[index]
             elif mention.type == "task":
                 relation, cue = "addresses", mention.cue
-            elif mention.type == "dataset" and result_sentences.setdefault(
+            elif mention.type in ("dataset", "") and result_sentences.setdefault(
                     mention.sentence, any(p.search(mention.sentence) for p in self.result_sentence)):
                 relation, cue = "evaluates_on", "result sentence"
             else:

@@ -11,6 +11,7 @@ from spacy.tokens import Doc, Span
 CATALOG_GROUP = "kg_catalog"
 ABBREVIATION_GROUP = "kg_abbreviation"
 NAME_GROUP = "kg_name"
+UNTYPED_NAME_GROUP = "kg_untyped_name"  # name-shaped words with no type cue in their paper
 TASK_GROUP = "kg_task"
 METHOD_GROUP = "kg_method_phrase"
 
