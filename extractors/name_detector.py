@@ -26,6 +26,7 @@ _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but 
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
+CATALOG_SPELLING_CONFIDENCE = 0.85
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -49,7 +50,8 @@ class NameDetector:
     def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
         self.catalog = catalog
         self.typer = typer or ContextTyper()
-        self.stoplist = load_word_list("name_stoplist.txt")
+        metric_names = {form for metric in load_json("metrics.json")["metrics"] for form in metric["forms"]}
+        self.stoplist = load_word_list("name_stoplist.txt") | metric_names  # "mCE", "LPIPS": metrics, not entities
         self.title_starters = set(load_json("type_cues.json")["title_starters"])
 
     def is_name(self, word: str) -> bool:
@@ -67,11 +69,12 @@ class NameDetector:
                 shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
-            if self.catalog.lookup_key(normalise_name(word)) is not None:
-                continue  # the catalog matcher's, or a generic concept
+            entry = self.catalog.lookup_key(normalise_name(word))
+            if entry is not None and entry.generic:
+                continue  # an umbrella concept
             span = doc.char_span(start, end, alignment_mode="contract")
             if span is not None and span.start_char == start and span.end_char == end:
-                yield span, shape
+                yield span, shape, entry  # entry: a catalog name spelled another way ("CIFAR10-C"), or the same
 
     def _family_guess(self, name: str) -> TypeGuess | None:
         """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
@@ -100,6 +103,7 @@ class NameDetector:
 
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[Span, str, TypeGuess | None]] = []
+        catalog_spelled = []
         best: dict[str, TypeGuess] = {}
         for span, title_guess in self._title_name(doc):
             guess = self.typer.guess(span, self.is_name) or title_guess  # its own context first
@@ -108,8 +112,11 @@ class NameDetector:
                 best[key] = guess
             found.append((span, key, guess))
         titled = {(s.start, s.end) for s, _, _ in found}
-        for span, shape in self._candidates(doc):
+        for span, shape, entry in self._candidates(doc):
             if (span.start, span.end) in titled:
+                continue
+            if entry is not None:
+                catalog_spelled.append((span, entry))
                 continue
             guess = self.typer.guess(span, self.is_name) or self._family_guess(span.text)
             if guess and shape == "acronym" and guess.confidence < 0.7:
@@ -127,6 +134,10 @@ class NameDetector:
             spans.append(Span(doc, span.start, span.end, label=chosen.type, kb_id=key))
             confidences.append(chosen.confidence if chosen is guess else round(chosen.confidence - 0.05, 2))
             cues.append(chosen.cue)
+        for span, entry in catalog_spelled:  # the catalog matcher's own spans win ties in the resolver
+            spans.append(Span(doc, span.start, span.end, label=entry.type, kb_id=f"catalog:{entry.id}"))
+            confidences.append(CATALOG_SPELLING_CONFIDENCE)
+            cues.append(f"catalog name {entry.label!r} spelled as written")
         set_group(doc, NAME_GROUP, spans, confidences, cues)
         set_group(doc, UNTYPED_NAME_GROUP, untyped, [0.0] * len(untyped), [None] * len(untyped))
         return doc

@@ -11,16 +11,19 @@ from spacy.util import compile_suffix_regex
 from extractors import (  # noqa: F401
     abbreviations,
     catalog_matcher,
+    entity_relations,
     mention_resolver,
     method_phrases,
     name_detector,
     relations,
+    results,
     spans,
     task_phrases,
 )
 
 COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
-              "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_mention_resolver", "paperkg_relations")
+              "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_mention_resolver", "paperkg_relations",
+              "paperkg_results", "paperkg_entity_relations")
 
 
 def _split_final_period_after_names(nlp: Language) -> None:

@@ -34,7 +34,7 @@ def group_items(doc: Doc, name: str):
 
 
 def register_extensions() -> None:
-    for attribute in ("kg_mentions",):
+    for attribute in ("kg_mentions", "kg_results", "kg_entity_relations"):
         if not Doc.has_extension(attribute):
             Doc.set_extension(attribute, default=None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import sys
 import time
 from pathlib import Path
@@ -84,6 +85,12 @@ def _print_summary(result, files, seconds: float) -> None:
     per_relation = result.links_per_relation()
     table.add_row("links", f"{sum(per_relation.values())}: " + ", ".join(
         f"{k} {per_relation[k]}" for k in ("proposes", "evaluates_on", "addresses", "uses")))
+    linked = result.linked
+    relations = Counter(r.relation for r in linked.entity_relations)
+    table.add_row("entity relations", f"{sum(relations.values())}: " + ", ".join(
+        f"{k} {relations[k]}" for k in ("evaluated_on", "applied_to")))
+    table.add_row("results", f"{len(linked.results)} in {len({r.paper_id for r in linked.results})} papers "
+                             f"({sum(1 for r in linked.results if r.dataset_id)} with a dataset)")
     table.add_row("files written", "\n".join(str(f) for f in files))
     table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
     table.add_row("total seconds", f"{seconds:.1f}")
@@ -120,9 +127,14 @@ def evaluate_command(
     for level, scores in rows:
         for kind, s in scores.items():
             table.add_row(level, kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn))
-    p = report.proposes
-    table.add_row("proposes links", "all", f"{p.precision:.3f}", f"{p.recall:.3f}", f"{p.f1:.3f}", str(p.tp), str(p.fp), str(p.fn))
+    for level, kind, s in (("proposes links", "all", report.proposes),
+                           ("results", "metric + value", report.results),
+                           ("results", "+ dataset", report.results_with_dataset)):
+        table.add_row(level, kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.tp), str(s.fp), str(s.fn))
     out.print(table)
+    methods = report.result_methods
+    out.print(f"results naming a method in the gold set: method agrees in {methods.tp} of {methods.tp + methods.fn}",
+              highlight=False)
     if errors:
         for paper in report.errors:
             if paper.false_positives or paper.false_negatives:

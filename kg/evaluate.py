@@ -4,7 +4,10 @@ Paper level: per paper and type, predicted entities against gold entities; a pre
 any of its names (label, aliases, surface forms in that paper) normalises to a gold name or alias; one-to-one.
 Mention level: gold spans are the whole-word occurrences of gold names in the paper text; exact = same span and
 type, overlap = shared characters and same type; one-to-one. Proposes: predicted `proposes` links against gold
-entities marked proposed. Scores are micro-averaged (summed counts) over papers, and over types for "all".
+entities marked proposed. Results: a predicted result matches a gold one of the same paper with the same metric
+and value (one-to-one); "with dataset" also needs the dataset to agree (both absent, or a name of the predicted dataset
+entity or its surface form normalising to a name of the gold dataset entity); method agreement is reported over matched results whose gold
+names a method. Scores are micro-averaged (summed counts) over papers, and over types for "all".
 """
 
 from __future__ import annotations
@@ -40,10 +43,20 @@ class GoldEntity:
 
 
 @dataclass(frozen=True)
+class GoldResult:
+    metric: str
+    value: str
+    unit: str = ""
+    dataset: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
 class GoldPaper:
     id: str
     title: str
     entities: tuple[GoldEntity, ...]
+    results: tuple[GoldResult, ...] = ()
 
 
 @dataclass
@@ -89,6 +102,9 @@ class Report:
     mention_overlap: dict[str, Scores]
     proposes: Scores
     errors: list[PaperErrors]
+    results: Scores = field(default_factory=Scores)
+    results_with_dataset: Scores = field(default_factory=Scores)
+    result_methods: Scores = field(default_factory=Scores)  # tp: method agrees; fn: wrong or missing
     held_out: dict[str, Scores] | None = None
     held_out_entries: int = 0
 
@@ -99,6 +115,8 @@ class Report:
             "mention_level": {"exact": {k: v.as_dict() for k, v in self.mention_exact.items()},
                               "overlap": {k: v.as_dict() for k, v in self.mention_overlap.items()}},
             "proposes": self.proposes.as_dict(),
+            "results": {"metric_value": self.results.as_dict(), "with_dataset": self.results_with_dataset.as_dict(),
+                        "method_agreement": round(self.result_methods.recall, 4)},
         }
         if self.held_out is not None:
             data["held_out_catalog"] = {"entries_removed": self.held_out_entries,
@@ -122,7 +140,9 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
             record = json.loads(line)
             entities = tuple(GoldEntity(e["name"], e["type"], tuple(e.get("aliases", ())), bool(e.get("proposed")))
                              for e in record["entities"])
-            papers.append(GoldPaper(record["id"], record.get("title", ""), entities))
+            results = tuple(GoldResult(r["metric"], str(r["value"]), r.get("unit", ""), r.get("dataset"),
+                                       r.get("method")) for r in record.get("results", ()))
+            papers.append(GoldPaper(record["id"], record.get("title", ""), entities, results))
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise GoldError(f"{path}:{number}: not a gold record ({error})") from None
         bad = [e.type for e in entities if e.type not in ENTITY_TYPES]
@@ -192,6 +212,52 @@ def _with_all(scores: dict[str, Scores]) -> dict[str, Scores]:
     return {**scores, "all": total}
 
 
+def _names(linked, entity_id: str | None, text: str, span) -> set[str]:
+    names = {normalise_name(text[span[0]:span[1]])} if span else set()
+    if entity_id and entity_id in linked.entities:
+        entity = linked.entities[entity_id]
+        names |= {normalise_name(n) for n in (entity.label, *entity.aliases)}
+    return names
+
+
+def _score_results(gold: GoldPaper, predicted, linked, text: str, report: Report, errs: PaperErrors) -> None:
+    used: set[int] = set()
+
+    def dataset_keys(name: str) -> set[str]:  # the gold entity the dataset names, with all its aliases
+        key = normalise_name(name)
+        return next((e.keys for e in gold.entities if e.type == "dataset" and key in e.keys), {key})
+
+    for g in gold.results:
+        hit = next((i for i, r in enumerate(predicted) if i not in used and r.metric.lower() == g.metric.lower()
+                    and float(r.value) == float(g.value)), None)
+        if hit is None:
+            report.results.fn += 1
+            report.results_with_dataset.fn += 1
+            errs.false_negatives.append(("result", f"{g.metric} {g.value}{g.unit} on {g.dataset}"))
+            continue
+        used.add(hit)
+        report.results.tp += 1
+        r = predicted[hit]
+        dataset_names = _names(linked, r.dataset_id, text, r.dataset_span)
+        if (g.dataset is None and not dataset_names) or (g.dataset and dataset_keys(g.dataset) & dataset_names):
+            report.results_with_dataset.tp += 1
+        else:
+            report.results_with_dataset.fn += 1
+            report.results_with_dataset.fp += 1
+            errs.false_positives.append(("result", f"{r.metric} {r.value}: dataset {sorted(dataset_names)}"
+                                                   f" (gold {g.dataset})"))
+        if g.method:
+            if normalise_name(g.method) in _names(linked, r.method_id, text, r.method_span):
+                report.result_methods.tp += 1
+            else:
+                report.result_methods.fn += 1
+    for i, r in enumerate(predicted):
+        if i not in used:
+            report.results.fp += 1
+            report.results_with_dataset.fp += 1
+            errs.false_positives.append(("result", f"{r.metric} {r.value}{r.unit}: {r.text!r}"))
+
+
 def score(gold: list[GoldPaper], result: BuildResult) -> Report:
     linked = result.linked
     texts = {p.id: p.text for p in linked.papers}
@@ -203,6 +269,10 @@ def score(gold: list[GoldPaper], result: BuildResult) -> Report:
     overlap = {t: Scores() for t in ENTITY_TYPES}
     proposes = Scores()
     errors = []
+    results_by_paper = defaultdict(list)
+    for found in linked.results:
+        results_by_paper[found.paper_id].append(found)
+    report = Report(len(gold), {}, {}, {}, Scores(), errors)
     for paper in gold:
         errs = PaperErrors(paper.id, paper.title)
         paper_links = [(link, linked.entities[link.entity_id]) for link in links_by_paper[paper.id]]
@@ -228,7 +298,10 @@ def score(gold: list[GoldPaper], result: BuildResult) -> Report:
                               if link.relation == "proposes"]
         matched, missed, extra = _match(proposed_gold, proposed_predicted)
         proposes.add(Scores(matched, len(extra), len(missed)))
-    return Report(len(gold), _with_all(paper_level), _with_all(exact), _with_all(overlap), proposes, errors)
+        _score_results(paper, results_by_paper[paper.id], linked, texts[paper.id], report, errs)
+    report.paper_level, report.mention_exact = _with_all(paper_level), _with_all(exact)
+    report.mention_overlap, report.proposes = _with_all(overlap), proposes
+    return report
 
 
 def catalog_entries_matching(gold: list[GoldPaper]) -> set[str]:

@@ -5,7 +5,10 @@ attributes. Edges, keyed by relation:
 - paper → entity: proposes | evaluates_on | addresses | uses, with `evidence` (mention count), `confidence`
   and `mentions` (the supporting kg.model.Mention records);
 - entity → entity `co_occurs_with` (lower id → higher id), `weight` = number of papers linking both;
-- entity → entity `variant_of` and `broader`, from the catalog and the linker.
+- entity → entity `variant_of` and `broader`, from the catalog and the linker;
+- entity → entity `evaluated_on` (method/architecture → dataset) and `applied_to` (→ task), read from sentences,
+  with `papers` (how many papers state it) and `evidence` (the kg.model.EntityRelation records).
+Reported results are `results` on each paper node (kg.model.Result records; leaderboard queries read them there).
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ def entity_node(entity_id: str) -> str:
 def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
     graph = nx.MultiDiGraph()
     paper_counts = Counter(link.entity_id for link in linked.links)
+    results_of: dict[str, tuple] = {}
+    for result in linked.results:
+        results_of[result.paper_id] = (*results_of.get(result.paper_id, ()), result)
     for paper in linked.papers:
         graph.add_node(paper_node(paper.id), kind="paper", label=paper.title, title=paper.title,
                        abstract=paper.abstract, url=paper.url, date=paper.date, authors=paper.authors,
-                       sources=tuple(str(s) for s in paper.sources))
+                       sources=tuple(str(s) for s in paper.sources), results=results_of.get(paper.id, ()))
     for entity in linked.entities.values():
         graph.add_node(entity_node(entity.id), kind=entity.type, label=entity.label, aliases=entity.aliases,
                        source=entity.source, papers=paper_counts.get(entity.id, 0))
@@ -47,6 +53,12 @@ def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
         for relation, target in (("variant_of", entity.variant_of), ("broader", entity.broader)):
             if target and target in linked.entities:
                 graph.add_edge(entity_node(entity.id), entity_node(target), key=relation, relation=relation)
+    evidence: dict[tuple[str, str, str], list] = {}
+    for relation in linked.entity_relations:
+        evidence.setdefault((relation.source_id, relation.relation, relation.target_id), []).append(relation)
+    for (source, relation, target), records in sorted(evidence.items()):
+        graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation,
+                       papers=len({r.paper_id for r in records}), statements=tuple(records))
     co_occurrence: Counter = Counter()
     by_paper: dict[str, set[str]] = {}
     for link in linked.links:

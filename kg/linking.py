@@ -23,10 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from kg.catalog import Catalog, CatalogEntry
-from kg.model import ENTITY_TYPES, RELATIONS, Entity, Link, Mention, Paper
+from kg.extraction import PaperExtraction
+from kg.model import ENTITY_TYPES, RELATIONS, Entity, EntityRelation, Link, Mention, Paper, Result
 from kg.names import is_acronym, normalise_name, slugify
 
 STRONG_TYPE_CUE = 0.7  # confidences at or above this come from explicit context, not a name's shape
+MODEL_TYPES = ("method", "architecture")
 CORPUS_TYPED_CONFIDENCE = 0.5
 CORPUS_TYPED_CUE = "typed by its mentions in other papers"
 
@@ -40,6 +42,10 @@ class LinkedGraph:
     links: list[Link]
     # every paper's mentions in text order, each with the id of the entity it was linked to
     mentions_by_paper: dict[str, list[tuple[str, Mention]]] = field(default_factory=dict)
+    # reported results, with the dataset and method entity ids filled in where a mention names them
+    results: list[Result] = field(default_factory=list)
+    # entity → entity relations read from sentences (evaluated_on, applied_to), one per paper and pair
+    entity_relations: list[EntityRelation] = field(default_factory=list)
 
 
 class Linker:
@@ -54,6 +60,8 @@ class Linker:
         self._links: dict[tuple[str, str], list[Mention]] = {}
         self._paper_mentions: dict[str, list[tuple[str, Mention]]] = {}
         self._untyped: list[Mention] = []
+        self._results: list[Result] = []
+        self._relations: list[EntityRelation] = []
 
     def entity_id(self, mention: Mention) -> str:
         if mention.key.startswith("catalog:"):
@@ -75,7 +83,10 @@ class Linker:
             self._extracted_ids[key] = candidate + "-x" if candidate in self.catalog else candidate
         return self._extracted_ids[key]
 
-    def add(self, paper: Paper, mentions: Iterable[Mention]) -> None:
+    def add(self, paper: Paper, mentions: Iterable[Mention], results: Iterable[Result] = (),
+            relations: Iterable[EntityRelation] = ()) -> None:
+        self._results.extend(results)
+        self._relations.extend(relations)
         linked = self._paper_mentions.setdefault(paper.id, [])
         for mention in mentions:
             if not mention.type:
@@ -148,6 +159,40 @@ class Linker:
             if paper_id in touched:
                 mentions.sort(key=lambda m: (m.start, m.end))
 
+    def _entity_at(self) -> dict[tuple[str, int, int], str]:
+        return {(paper_id, m.start, m.end): entity_id
+                for paper_id, pairs in self._paper_mentions.items() for entity_id, m in pairs}
+
+    def _linked_relations(self, by_span: dict[tuple[str, int, int], str],
+                          entities: dict[str, Entity]) -> list[EntityRelation]:
+        """Entity relations between linked entities whose (corpus-wide) types fit the relation; the first evidence
+        per paper, pair and relation."""
+        linked: dict[tuple[str, str, str, str], EntityRelation] = {}
+        for relation in self._relations:
+            source = by_span.get((relation.paper_id, *relation.source_span))
+            target = by_span.get((relation.paper_id, *relation.target_span))
+            if not source or not target or source == target:
+                continue
+            target_type = "dataset" if relation.relation == "evaluated_on" else "task"
+            if entities[source].type in MODEL_TYPES and entities[target].type == target_type:
+                linked.setdefault((relation.paper_id, source, relation.relation, target),
+                                  replace(relation, source_id=source, target_id=target))
+        return [linked[key] for key in sorted(linked)]  # (paper, source, relation, target) order
+
+    def _linked_results(self, by_span: dict[tuple[str, int, int], str], entities: dict[str, Entity]) -> list[Result]:
+        """Each result with the entity ids of the mentions that name its dataset and method (when their
+        corpus-wide types are a dataset and a method or architecture)."""
+        linked = []
+        for result in self._results:
+            dataset = by_span.get((result.paper_id, *result.dataset_span)) if result.dataset_span else None
+            method = by_span.get((result.paper_id, *result.method_span)) if result.method_span else None
+            dataset = dataset if dataset and entities[dataset].type == "dataset" else None
+            method = method if method and entities[method].type in MODEL_TYPES else None
+            linked.append(replace(result, dataset_id=dataset, method_id=method,
+                                  dataset_span=result.dataset_span if dataset else None,
+                                  method_span=result.method_span if method else None))
+        return sorted(linked, key=lambda r: (r.paper_id, r.start))
+
     def result(self, papers: list[Paper]) -> LinkedGraph:
         entities: dict[str, Entity] = {}
         for entity_id in sorted(self._surfaces):
@@ -166,13 +211,15 @@ class Linker:
         for (paper_id, entity_id), mentions in self._links.items():
             relation = next(r for r in RELATIONS if any(m.relation == r for m in mentions))
             links.append(Link(paper_id, entity_id, relation, tuple(mentions)))
-        return LinkedGraph(papers, entities, links, self._paper_mentions)
+        by_span = self._entity_at()
+        return LinkedGraph(papers, entities, links, self._paper_mentions, self._linked_results(by_span, entities),
+                           self._linked_relations(by_span, entities))
 
 
-def link(papers_with_mentions: Iterable[tuple[Paper, list[Mention]]], catalog: Catalog) -> LinkedGraph:
+def link(extracted: Iterable[PaperExtraction], catalog: Catalog) -> LinkedGraph:
     linker = Linker(catalog)
     papers = []
-    for paper, mentions in papers_with_mentions:
-        papers.append(paper)
-        linker.add(paper, mentions)
+    for item in extracted:
+        papers.append(item.paper)
+        linker.add(item.paper, item.mentions, item.results, item.relations)
     return linker.result(papers)

@@ -14,6 +14,11 @@ ENTITY_TYPES: tuple[str, ...] = ("method", "dataset", "architecture", "task")
 RELATIONS: tuple[str, ...] = ("proposes", "evaluates_on", "addresses", "uses")
 
 
+# Relations between two entities, read from one sentence: a method or architecture `evaluated_on` a dataset,
+# `applied_to` a task. (variant_of and broader come from the catalog and the linker, not from sentences.)
+ENTITY_RELATIONS: tuple[str, ...] = ("evaluated_on", "applied_to")
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a record was read: file path and 1-based line number."""
@@ -60,6 +65,48 @@ class Mention:
     key: str = ""
     # For a short form defined in the text ("PFNs"), its long form ("Prior-Data Fitted Networks").
     long_form: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """A reported result: "achieves an FID of 1.98 on 256×256 ImageNet" → metric FID, value 1.98 on ImageNet.
+
+    `start`/`end` index the paper text like mentions and cover the evidence (number and metric); the dataset and
+    the method are the spans of the mentions naming them (`*_span`), turned into entity ids by the linker."""
+
+    paper_id: str
+    metric: str
+    value: str
+    unit: str
+    start: int
+    end: int
+    text: str
+    sentence: str
+    dataset_span: tuple[int, int] | None = None
+    method_span: tuple[int, int] | None = None
+    dataset_id: str | None = None
+    method_id: str | None = None
+    confidence: float = 0.8
+
+    @property
+    def number(self) -> float:
+        return float(self.value)
+
+
+@dataclass(frozen=True)
+class EntityRelation:
+    """"BossNet-T achieves 82.5% on ImageNet" → BossNet-T evaluated_on ImageNet, with the sentence as evidence.
+    The spans are the two mentions' (start, end); the linker fills in their entity ids."""
+
+    paper_id: str
+    relation: str
+    source_span: tuple[int, int]
+    target_span: tuple[int, int]
+    sentence: str
+    cue: str
+    confidence: float = 0.7
+    source_id: str | None = None
+    target_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Reading an exported graph (graph.ttl / .nt / .jsonld / .rdf) back into a LinkedGraph, with pyoxigraph.
 
-The inverse of kg.export.rdf.to_rdf: papers, entities, links and every mention come back, so a graph loaded
-from disk answers the same questions as one just built.
+The inverse of kg.export.rdf.to_rdf: papers, entities, links, every mention, result and entity-relation
+statement come back, so a graph loaded from disk answers the same questions as one just built.
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kg.export.rdf import KG, RDF_FORMATS, RELATION_PROPERTIES, RES
+from kg.export.rdf import ENTITY_RELATION_PROPERTIES, KG, RDF_FORMATS, RELATION_PROPERTIES, RES
 from kg.linking import LinkedGraph
-from kg.model import Entity, Link, Mention, Paper, Source
+from kg.model import Entity, EntityRelation, Link, Mention, Paper, Result, Source
 
 _FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
             ".jsonld": pyoxigraph.RdfFormat.JSON_LD, ".rdf": pyoxigraph.RdfFormat.RDF_XML}
 _CLASS_TYPES = {"Method": "method", "Dataset": "dataset", "Architecture": "architecture", "Task": "task"}
 _PROPERTY_RELATIONS = {str(iri): relation for relation, iri in RELATION_PROPERTIES.items()}
+_ENTITY_RELATIONS = {str(iri): relation for relation, iri in ENTITY_RELATION_PROPERTIES.items()}
 _PREFIXES = f"""PREFIX kg: <{KG}> PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <http://schema.org/>
@@ -109,7 +110,44 @@ def from_store(store: pyoxigraph.Store) -> LinkedGraph:
     for link in links:
         by_paper[link.paper_id].extend((link.entity_id, m) for m in link.mentions)
     mentions_by_paper = {pid: sorted(items, key=lambda item: item[1].start) for pid, items in by_paper.items()}
-    return LinkedGraph(papers, entities, links, mentions_by_paper)
+    return LinkedGraph(papers, entities, links, mentions_by_paper, _results(store), _entity_relations(store))
+
+
+def _span(mention: pyoxigraph.NamedNode | None) -> tuple[int, int] | None:
+    """res:mention/<paper>/<start>-<end> → (start, end)."""
+    if mention is None:
+        return None
+    start, _, end = mention.value.rsplit("/", 1)[1].partition("-")
+    return int(start), int(end)
+
+
+def _results(store: pyoxigraph.Store) -> list[Result]:
+    results = []
+    for row in _rows(store, """SELECT ?p ?metric ?value ?unit ?dataset ?dm ?method ?mm ?start ?end ?text ?sentence
+            ?confidence WHERE { ?r a kg:Result ; kg:reportedIn ?p ; kg:metric ?metric ; kg:value ?value ;
+                kg:startChar ?start ; kg:endChar ?end ; kg:surfaceText ?text ; kg:sentence ?sentence ;
+                kg:confidence ?confidence . OPTIONAL { ?r kg:unit ?unit }
+                OPTIONAL { ?r kg:onDataset ?dataset ; kg:datasetMention ?dm }
+                OPTIONAL { ?r kg:achievedBy ?method ; kg:methodMention ?mm } }"""):
+        results.append(Result(
+            _local(row["p"], "paper"), row["metric"].value, row["value"].value, _value(row["unit"]) or "",
+            int(row["start"].value), int(row["end"].value), row["text"].value, row["sentence"].value,
+            _span(row["dm"]), _span(row["mm"]), _local(row["dataset"], "entity") if row["dataset"] else None,
+            _local(row["method"], "entity") if row["method"] else None, float(row["confidence"].value)))
+    return sorted(results, key=lambda r: (r.paper_id, r.start))
+
+
+def _entity_relations(store: pyoxigraph.Store) -> list[EntityRelation]:
+    relations = []
+    for row in _rows(store, """SELECT ?p ?source ?sm ?prop ?target ?tm ?sentence ?cue ?confidence WHERE {
+            ?s a kg:Statement ; kg:statedIn ?p ; kg:subjectEntity ?source ; kg:objectEntity ?target ;
+               kg:subjectMention ?sm ; kg:objectMention ?tm ; kg:statesRelation ?prop ; kg:sentence ?sentence ;
+               kg:cue ?cue ; kg:confidence ?confidence }"""):
+        relations.append(EntityRelation(
+            _local(row["p"], "paper"), _ENTITY_RELATIONS[row["prop"].value], _span(row["sm"]), _span(row["tm"]),
+            row["sentence"].value, row["cue"].value, float(row["confidence"].value),
+            _local(row["source"], "entity"), _local(row["target"], "entity")))
+    return sorted(relations, key=lambda r: (r.paper_id, r.source_id, r.relation, r.target_id))
 
 
 def read_graph(data: str | Path) -> LinkedGraph:

@@ -66,7 +66,28 @@ def test_unknown_names_are_typed_from_context(nlp, sentence, name, kind):
 
 def test_a_bare_acronym_without_cue_is_not_an_entity(nlp):
     _, found = mentions(nlp, "A paper", "The CVS score was recorded on a GPU by the FID protocol.")
-    assert {m.text for m in found}.isdisjoint({"CVS", "GPU", "FID"})
+    assert {m.text for m in found if m.type}.isdisjoint({"CVS", "GPU", "FID"})
+    untyped = {m.text for m in found if not m.type}
+    assert "CVS" in untyped  # left for the linker to type from other papers
+    assert untyped.isdisjoint({"GPU", "FID"})  # stop-listed words are not even candidates
+
+
+def test_an_untyped_name_takes_the_type_other_papers_give_it(nlp):
+    from kg.catalog import load_catalog
+    from kg.extraction import extract
+    from kg.linking import CORPUS_TYPED_CUE, link
+
+    papers = [Paper(id="a", title="A study", abstract="We release the KarstVox dataset of 5k scenes."),
+              Paper(id="b", title="Another", abstract="Our detector reaches 61% accuracy on KarstVox."),
+              Paper(id="c", title="Third", abstract="KarstVox and QorvX were both used here.")]
+    linked = link(extract(papers, nlp), load_catalog())
+    entity = next(e for e in linked.entities.values() if e.label == "KarstVox")
+    assert entity.type == "dataset"
+    third = [(entity_id, m) for entity_id, m in linked.mentions_by_paper["c"]]
+    assert [(entity_id, m.type, m.cue) for entity_id, m in third] == [(entity.id, "dataset", CORPUS_TYPED_CUE)]
+    assert not any("qorvx" in entity_id for entity_id in linked.entities)  # typed nowhere: dropped
+    relation = {link.paper_id: link.relation for link in linked.links if link.entity_id == entity.id}
+    assert relation == {"a": "proposes", "b": "evaluates_on", "c": "uses"}
 
 
 @pytest.mark.parametrize("sentence, phrase", [

@@ -1,7 +1,7 @@
 """GraphML export readable by networkx, igraph and Gephi.
 
 GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and
-the Mention records on link edges are left to the RDF and mentions.jsonl. Every attribute keeps one type on
+the Mention, Result and EntityRelation records are left to the RDF and mentions.jsonl. Every attribute keeps one type on
 every node or edge that has it, and no attribute is called `id` (igraph would drop the node ids).
 """
 
@@ -14,7 +14,7 @@ import networkx as nx
 from kg.export.atomic import atomic_write
 from kg.text import without_xml_illegal
 
-_DROPPED = {"mentions"}
+_DROPPED = {"mentions", "statements", "results"}  # records: in the RDF and mentions.jsonl
 
 
 def _encode(value):

@@ -25,6 +25,7 @@ SCHEMA = Namespace("http://schema.org/")
 ENTITY_CLASSES = {"method": KG.Method, "dataset": KG.Dataset, "architecture": KG.Architecture, "task": KG.Task}
 RELATION_PROPERTIES = {"proposes": KG.proposes, "uses": KG.uses, "evaluates_on": KG.evaluatesOn,
                        "addresses": KG.addresses}
+ENTITY_RELATION_PROPERTIES = {"evaluated_on": KG.evaluatedOn, "applied_to": KG.appliedTo}
 RDF_FORMATS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld", "xml": "graph.rdf"}
 _OXIGRAPH_FORMATS = {"jsonld": pyoxigraph.RdfFormat.JSON_LD, "xml": pyoxigraph.RdfFormat.RDF_XML}
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
@@ -36,6 +37,10 @@ def paper_iri(paper_id: str) -> URIRef:
 
 def entity_iri(entity_id: str) -> URIRef:
     return RES[f"entity/{entity_id}"]
+
+
+def mention_iri(paper_id: str, span: tuple[int, int]) -> URIRef:
+    return RES[f"mention/{paper_id}/{span[0]}-{span[1]}"]
 
 
 def to_rdf(linked: LinkedGraph) -> Graph:
@@ -75,7 +80,7 @@ def to_rdf(linked: LinkedGraph) -> Graph:
         prop = RELATION_PROPERTIES[link.relation]
         add((paper, prop, entity))
         for mention in link.mentions:
-            node = RES[f"mention/{link.paper_id}/{mention.start}-{mention.end}"]
+            node = mention_iri(link.paper_id, (mention.start, mention.end))
             add((node, RDF.type, KG.Mention))
             add((node, KG.inPaper, paper))
             add((node, KG.denotes, entity))
@@ -88,6 +93,41 @@ def to_rdf(linked: LinkedGraph) -> Graph:
             add((node, KG.confidence, Literal(f"{mention.confidence:.3f}", datatype=XSD.decimal)))
             if mention.cue:
                 add((node, KG.cue, Literal(mention.cue)))
+    for relation in linked.entity_relations:
+        prop = ENTITY_RELATION_PROPERTIES[relation.relation]
+        source, target = entity_iri(relation.source_id), entity_iri(relation.target_id)
+        add((source, prop, target))
+        node = RES[f"statement/{relation.paper_id}/{relation.relation}/{relation.source_span[0]}-"
+                   f"{relation.target_span[0]}"]
+        add((node, RDF.type, KG.Statement))
+        add((node, KG.statedIn, paper_iri(relation.paper_id)))
+        add((node, KG.subjectEntity, source))
+        add((node, KG.objectEntity, target))
+        add((node, KG.subjectMention, mention_iri(relation.paper_id, relation.source_span)))
+        add((node, KG.objectMention, mention_iri(relation.paper_id, relation.target_span)))
+        add((node, KG.statesRelation, prop))
+        add((node, KG.sentence, Literal(relation.sentence)))
+        add((node, KG.cue, Literal(relation.cue)))
+        add((node, KG.confidence, Literal(f"{relation.confidence:.3f}", datatype=XSD.decimal)))
+    for result in linked.results:
+        node = RES[f"result/{result.paper_id}/{result.start}-{result.end}"]
+        add((node, RDF.type, KG.Result))
+        add((node, KG.reportedIn, paper_iri(result.paper_id)))
+        add((node, KG.metric, Literal(result.metric)))
+        add((node, KG.value, Literal(result.value, datatype=XSD.decimal)))
+        if result.unit:
+            add((node, KG.unit, Literal(result.unit)))
+        if result.dataset_id:
+            add((node, KG.onDataset, entity_iri(result.dataset_id)))
+            add((node, KG.datasetMention, mention_iri(result.paper_id, result.dataset_span)))
+        if result.method_id:
+            add((node, KG.achievedBy, entity_iri(result.method_id)))
+            add((node, KG.methodMention, mention_iri(result.paper_id, result.method_span)))
+        add((node, KG.startChar, Literal(result.start, datatype=XSD.integer)))
+        add((node, KG.endChar, Literal(result.end, datatype=XSD.integer)))
+        add((node, KG.surfaceText, Literal(result.text)))
+        add((node, KG.sentence, Literal(result.sentence)))
+        add((node, KG.confidence, Literal(f"{result.confidence:.3f}", datatype=XSD.decimal)))
     return graph
 
 

@@ -1,0 +1,216 @@
+"""`paperkg_results`: reported results, like a leaderboard row — metric, value, unit, dataset and method.
+
+"achieves an FID of 1.98 on 256×256 ImageNet", "87.8% ImageNet top-1 accuracy", "VAR (3.3 FID)". Per sentence:
+1. metric names (data/metrics.json) and numbers; a number that is a difference, a cost or a setting ("3.1% better",
+   "by 2.4%", "5.7M parameters", "NFE=2", "256×256") is not a result (`result_cues` in the same file);
+2. a number pairs with the metric right after it ("82.5% accuracy", "0.78 and 0.76 Spearman correlation") or
+   right before it ("an FID of 1.98", "top-1 accuracy to date: 85.4%"); an unpaired number continuing a list
+   ("FID of 2.97 on X, 4.59 on Y") takes the list's metric;
+3. the dataset is a dataset mention inside the phrase ("87.8% ImageNet top-1"), the one a parenthesised result
+   follows ("CIFAR10-C (8.5% error)"), the first after the result ("on ImageNet"), else the last before it;
+4. the method is the model a parenthesised result follows ("VAR (3.3 FID)"), the named subject of the verb that
+   reports it ("BossNet-T achieves"), or the paper's proposed model when the subject is "we", "our method" or "it".
+Runs after `paperkg_relations`, whose `proposes` marks say which model is the paper's own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from extractors.resources import load_json
+from kg.model import Mention, Result
+
+_NUMBER = re.compile(r"(?<![\w.^{/\\])(\d+(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
+_LIST_GAP = re.compile(r"^[^.;]{0,70}$")
+_LIST_JOINER = re.compile(r",|\band\b|\bwhile\b")
+_LIST_BREAKER = re.compile(r"\b(?:better|faster|fewer|than|parameters|speed|times)\b", re.IGNORECASE)
+_BEFORE_GAP = re.compile(
+    r"^\s*\)?\s*(?:(?:scores?|rate)\s+)?(?:(?:[a-z-]+\s+){0,5}?(?:approaches|reaches|is|was)\s+)?"
+    r"(?:(?:of|=|:|to|at|to date\s*:)\s*)?(?:about|around|approximately|only|just|nearly|over|above|up to|roughly|~)?\s*$")
+_AFTER_GAP = re.compile(
+    r"^(?:\s*(?:,|and|or|/|rightarrow|→|->)\s*\d+(?:\.\d+)?\s*(?:\\?%)?)*\s*(?:in\s+|\(\s*)?"
+    r"(?:(?:[A-Z][\w.+-]*|\d+[kK]?)\s+){0,3}$")
+_REPORTING_VERB = re.compile(r"\b(?:achiev\w*|obtain\w*|reach\w*|yield\w*|attain\w*|get\w*|gets|scor\w*|record\w*|"
+                             r"set\w*|report\w*|improv\w*|reduc\w*|deliver\w*|demonstrat\w*|show\w*)\b", re.IGNORECASE)
+_OWN_SUBJECT = re.compile(r"\b(?:we|our|it|this model|the proposed)\b", re.IGNORECASE)
+_PREPOSITION = re.compile(r"\b(?:on|in|for|across|over)\b")
+_METHOD_TYPES = ("method", "architecture")
+
+
+@dataclass(frozen=True)
+class _Number:
+    start: int
+    end: int
+    value: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class _Metric:
+    start: int
+    end: int
+    name: str
+    unit: str
+
+
+def _form_pattern(forms: list[str]) -> str:
+    return "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
+
+
+class ResultExtractor:
+    def __init__(self, config: dict | None = None):
+        config = config or load_json("metrics.json")
+        self.metric_of: dict[str, tuple[str, str]] = {}
+        exact, folded = [], []
+        for metric in config["metrics"]:
+            for form in metric["forms"]:
+                key = form if _is_case_sensitive(form) else form.lower()
+                self.metric_of[key] = (metric["name"], metric["unit"])
+                (exact if _is_case_sensitive(form) else folded).append(form)
+        edge = r"(?<![\w-]){}(?![\w-]|@)"
+        self.exact_forms = re.compile(edge.format(f"(?:{_form_pattern(exact)})"))
+        self.folded_forms = re.compile(edge.format(f"(?:{_form_pattern(folded)})"), re.IGNORECASE)
+        cues = config["result_cues"]
+        self.not_after = re.compile(cues["not_a_result_after"], re.IGNORECASE)
+        self.not_before = re.compile(cues["not_a_result_before"], re.IGNORECASE)
+
+    # -- finding metrics and numbers ------------------------------------------------------------------------
+    def metrics(self, sentence: str) -> list[_Metric]:
+        found = []
+        for pattern, fold in ((self.exact_forms, False), (self.folded_forms, True)):
+            for match in pattern.finditer(sentence):
+                name, unit = self.metric_of[match.group().lower() if fold else match.group()]
+                found.append(_Metric(match.start(), match.end(), name, unit))
+        chosen: list[_Metric] = []
+        for metric in sorted(found, key=lambda m: (-(m.end - m.start), m.start)):
+            if all(metric.end <= c.start or metric.start >= c.end for c in chosen):
+                chosen.append(metric)
+        return sorted(chosen, key=lambda m: m.start)
+
+    def numbers(self, sentence: str) -> list[_Number]:
+        found = []
+        for match in _NUMBER.finditer(sentence):
+            after = sentence[match.end(): match.end() + 40]
+            before = sentence[max(0, match.start() - 30): match.start()]
+            if self.not_after.match(after) or self.not_before.search(before) or re.match(r"^-\S", after):
+                continue
+            value, unit = match.group(1), (match.group(2) or "").replace("\\", "")
+            if not unit and "." not in value and len(value) == 4 and value[:2] in ("19", "20"):
+                continue  # a year
+            found.append(_Number(match.start(), match.end(), _canonical(value), unit))
+        return found
+
+    # -- pairing ----------------------------------------------------------------------------------------------
+    def _pair(self, sentence: str, number: _Number, metrics: list[_Metric]) -> tuple[_Metric, int, int] | None:
+        """The metric a number reports, with the evidence span (sentence offsets)."""
+        following = next((m for m in metrics if m.start >= number.end), None)
+        if following is not None and _AFTER_GAP.match(sentence[number.end:following.start]):
+            return following, number.start, following.end
+        preceding = next((m for m in reversed(metrics) if m.end <= number.start), None)
+        if preceding is not None and _BEFORE_GAP.match(sentence[preceding.end:number.start]):
+            return preceding, preceding.start, number.end
+        return None
+
+    def _paired(self, sentence: str, numbers: list[_Number], metrics: list[_Metric]):
+        paired: list[tuple[_Number, _Metric, int, int]] = []
+        for number in numbers:
+            pair = self._pair(sentence, number, metrics)
+            if pair is None and paired:
+                last_number, last_metric, _, last_end = paired[-1]
+                gap = sentence[max(last_end, last_number.end):number.start]
+                if (number.unit == last_number.unit and _LIST_GAP.match(gap) and _LIST_JOINER.search(gap)
+                        and not _LIST_BREAKER.search(gap) and not any(m.start >= last_end and m.end <= number.start
+                                                                      for m in metrics)):
+                    pair = (last_metric, number.start, number.end)
+            if pair is not None:
+                paired.append((number, *pair))
+        return paired
+
+    # -- dataset and method -----------------------------------------------------------------------------------
+    @staticmethod
+    def _dataset(text: str, start: int, end: int, datasets: list[Mention], sentence_start: int) -> Mention | None:
+        inside = [m for m in datasets if start <= m.start and m.end <= end]
+        if inside:
+            return inside[0]
+        before_paren = text[sentence_start:start].rstrip()
+        if before_paren.endswith("("):
+            paren = sentence_start + len(before_paren) - 1
+            hit = next((m for m in datasets if 0 <= paren - m.end <= 1), None)
+            if hit is not None:
+                return hit
+        after = [m for m in datasets if m.start >= end and m.start - end <= 90 and _PREPOSITION.search(text[end:m.start])]
+        if after:
+            return after[0]
+        before = [m for m in datasets if m.end <= start]
+        return before[-1] if before else None
+
+    @staticmethod
+    def _method(text: str, start: int, models: list[Mention], own: Mention | None,
+                sentence_start: int) -> Mention | None:
+        head = text[sentence_start:start].rstrip()
+        if head.endswith("("):
+            hit = next((m for m in models if 0 <= len(head) - 1 - (m.end - sentence_start) <= 1), None)
+            if hit is not None:
+                return hit
+        verbs = list(_REPORTING_VERB.finditer(text, sentence_start, start))
+        if not verbs:
+            return own if _OWN_SUBJECT.search(text, sentence_start, start) else None
+        verb_start = verbs[0].start()
+        subjects = [m for m in models if m.end <= verb_start]
+        if _OWN_SUBJECT.search(text, subjects[-1].end if subjects else sentence_start, verb_start):
+            return own
+        return subjects[-1] if subjects else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions: list[Mention] = doc._.kg_mentions or []
+        text = doc.text
+        own = next((m for m in mentions if m.relation == "proposes" and m.type in _METHOD_TYPES), None)
+        results: list[Result] = []
+        seen: set[tuple[str, str, str | None]] = set()  # a title repeating the abstract's result
+        for sent in doc.sents:
+            sentence = sent.text
+            numbers = self.numbers(sentence)
+            if not numbers:
+                continue
+            metrics = self.metrics(sentence)
+            if not metrics:
+                continue
+            offset = sent.start_char
+            in_sentence = [m for m in mentions if offset <= m.start and m.end <= sent.end_char]
+            datasets = [m for m in in_sentence if m.type == "dataset"]
+            models = [m for m in in_sentence if m.type in _METHOD_TYPES]
+            for number, metric, start, end in self._paired(sentence, numbers, metrics):
+                start, end = start + offset, end + offset
+                dataset = self._dataset(text, start, end, datasets, offset)
+                method = self._method(text, number.start + offset, models, own, offset)
+                key = (metric.name, number.value, dataset.text.lower() if dataset else None)
+                if key in seen:
+                    continue
+                seen.add(key)
+                results.append(Result(
+                    paper_id="", metric=metric.name, value=number.value, unit=number.unit, start=start, end=end,
+                    text=text[start:end], sentence=sentence.strip(),
+                    dataset_span=(dataset.start, dataset.end) if dataset else None,
+                    method_span=(method.start, method.end) if method else None))
+        doc._.kg_results = results
+        return doc
+
+
+def _canonical(number: str) -> str:
+    """The canonical xsd:decimal form, so the value reads back from RDF unchanged ("1.70" → "1.7"); the text as
+    written stays in the result's surface text."""
+    return format(Decimal(number).normalize(), "f")
+
+
+def _is_case_sensitive(form: str) -> bool:
+    return any(c.isupper() for c in form)
+
+
+@Language.factory("paperkg_results")
+def make_result_extractor(nlp: Language, name: str) -> ResultExtractor:
+    return ResultExtractor()
