@@ -21,7 +21,8 @@ import networkx as nx
 
 from kg.graph import ENTITY_PREFIX, PAPER_PREFIX, build_graph, entity_node, paper_node
 from kg.linking import LinkedGraph
-from kg.model import ENTITY_TYPES, RELATIONS
+from extractors.resources import load_json
+from kg.model import ENTITY_RELATIONS, ENTITY_TYPES, RELATIONS
 from kg.names import normalise_name
 
 
@@ -74,6 +75,26 @@ class Evidence:
     extractor: str
     confidence: float
     cue: str | None
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    metric: str
+    value: float
+    unit: str
+    dataset: EntityInfo | None
+    method: EntityInfo | None
+    paper: PaperInfo
+    text: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Related:
+    entity: EntityInfo
+    relation: str
+    papers: int
+    sentences: tuple[str, ...]
 
 
 class KnowledgeGraph:
@@ -180,6 +201,45 @@ class KnowledgeGraph:
         return [Evidence(m.sentence, m.text, m.start, m.end, m.relation, m.extractor, m.confidence, m.cue)
                 for m in sorted(link.mentions, key=lambda m: m.start)]
 
+    # ------------------------------------------------------------------ results and entity relations
+    def results(self, dataset: str | None = None, metric: str | None = None,
+                method: str | None = None) -> list[LeaderboardRow]:
+        """Reported results, like a leaderboard: filtered by dataset, metric (case ignored) and method; best first
+        when one metric is asked for (lower is better for error-like metrics), else by metric and paper."""
+        dataset_id = self.entity(dataset).id if dataset else None
+        method_id = self.entity(method).id if method else None
+        rows = []
+        for result in self.linked.results:
+            if ((dataset_id and result.dataset_id != dataset_id) or (method_id and result.method_id != method_id)
+                    or (metric and result.metric.lower() != metric.lower())):
+                continue
+            rows.append(LeaderboardRow(
+                result.metric, result.number, result.unit,
+                self._entity_info(result.dataset_id) if result.dataset_id else None,
+                self._entity_info(result.method_id) if result.method_id else None,
+                self.paper(result.paper_id), result.text, result.sentence))
+        if metric:
+            sign = 1 if _lower_is_better(metric) else -1
+            return sorted(rows, key=lambda r: (sign * r.value, r.paper.title))
+        return sorted(rows, key=lambda r: (r.metric.lower(), r.paper.title, r.value))
+
+    def related(self, entity: str, relation: str | None = None) -> list[Related]:
+        """Entities this one is evaluated on or applied to (or, for a dataset or task, the methods and
+        architectures evaluated on or applied to it), with how many papers say so and their sentences."""
+        if relation is not None and relation not in ENTITY_RELATIONS:
+            raise ValueError(f"relation must be one of {', '.join(ENTITY_RELATIONS)}")
+        node = entity_node(self.entity(entity).id)
+        found = []
+        for edges, other_end in ((self.graph.out_edges(node, keys=True, data=True), 1),
+                                 (self.graph.in_edges(node, keys=True, data=True), 0)):
+            for edge in edges:
+                key, data = edge[2], edge[3]
+                if key in ENTITY_RELATIONS and (relation is None or key == relation):
+                    other = edge[other_end].removeprefix(ENTITY_PREFIX)
+                    found.append(Related(self._entity_info(other), key, data["papers"],
+                                         tuple(sorted({s.sentence for s in data["statements"]}))))
+        return sorted(found, key=lambda r: (-r.papers, r.entity.label.lower()))
+
     # ------------------------------------------------------------------ structure
     def connection(self, first: str, second: str) -> list[str]:
         """The shortest chain of papers and entities joining two entities (node labels), [] if none."""
@@ -211,6 +271,11 @@ class KnowledgeGraph:
         kinds = Counter(e.type for e in self.linked.entities.values())
         return (f"KnowledgeGraph({len(self.linked.papers)} papers, "
                 + ", ".join(f"{kinds[t]} {t}s" for t in ENTITY_TYPES) + f", {len(self.linked.links)} links)")
+
+
+def _lower_is_better(metric: str) -> bool:
+    """From extractors/data/metrics.json, where each metric says whether lower is better (FID, error rate)."""
+    return metric.lower() in {m["name"].lower() for m in load_json("metrics.json")["metrics"] if m["lower_is_better"]}
 
 
 def _check_type(entity_type: str | None) -> None:

@@ -271,3 +271,29 @@ def test_every_link_is_backed_by_a_mention_in_rdf(exports):
         SELECT (COUNT(*) AS ?n) WHERE { ?p ?r ?e . VALUES ?r { kg:proposes kg:uses kg:evaluatesOn kg:addresses } }""",
                       data=exports)
     assert links.rows[0]["n"] > 2000
+
+
+def test_leaderboard_query_matches_the_python_leaderboard(exports, graph):
+    result = kg.sparql(f"@{query_file('15')}", data=exports)
+    python = graph.results(dataset="ImageNet", metric="FID")
+    assert [float(v) for v in column(result, "value")] == [row.value for row in python]
+    assert [float(v) for v in column(result, "value")] == sorted(float(v) for v in column(result, "value"))
+    best = python[0]
+    assert best.metric == "FID" and best.dataset.label == "ImageNet"
+    assert best.text in best.sentence and str(best.value).rstrip("0").rstrip(".") in best.text
+
+
+def test_models_evaluated_on_a_dataset(exports, graph):
+    result = kg.sparql(f"@{query_file('16')}", data=exports)
+    expected = {(r.entity.label, r.papers) for r in graph.related("ImageNet", "evaluated_on")}
+    assert {(row["model"], int(row["papers"])) for row in result.rows} == expected
+    assert all(row["example"] for row in result.rows)
+
+
+def test_what_a_task_is_tackled_with(exports, graph):
+    result = kg.sparql(f"@{query_file('17')}", data=exports)
+    pairs = {(row["task"], row["model"]) for row in result.rows}
+    entities = graph.linked.entities
+    expected = {(entities[r.target_id].label, entities[r.source_id].label)
+                for r in graph.linked.entity_relations if r.relation == "applied_to"}
+    assert pairs == expected and pairs

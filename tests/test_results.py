@@ -1,0 +1,104 @@
+"""Reported results and entity-to-entity relations: extraction on sentences written for these tests, linking,
+and their place in the graph, RDF and mentions.jsonl."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph
+import pytest
+
+from kg.catalog import load_catalog
+from kg.evaluate import evaluate
+from kg.extraction import extract
+from kg.linking import link
+from kg.model import Paper
+
+
+def linked_from(nlp, *abstracts: str, title: str = "A study"):
+    papers = [Paper(id=f"p{i}", title=title, abstract=a) for i, a in enumerate(abstracts)]
+    return link(extract(papers, nlp), load_catalog())
+
+
+def rows(linked):
+    label = {e.id: e.label for e in linked.entities.values()}
+    return [(r.metric, r.value, r.unit, label.get(r.dataset_id), label.get(r.method_id)) for r in linked.results]
+
+
+@pytest.mark.parametrize("abstract, expected", [
+    ("Our model reaches a mean intersection-over-union score of 71.8% on Cityscapes.",
+     [("mIoU", "71.8", "%", "Cityscapes", None)]),
+    ("ConvNeXt obtains 87.8% ImageNet top-1 accuracy.",
+     [("top-1 accuracy", "87.8", "%", "ImageNet", "ConvNeXt")]),
+    ("On WMT14, the Transformer reaches a BLEU score of 29.3, 2.1 points better than prior work, with 120M parameters.",
+     [("BLEU", "29.3", "", "WMT", "Transformer")]),
+    ("It restores images with a PSNR of 32.50 dB on Set5.", [("PSNR", "32.5", "dB", "Set5", None)]),
+    ("We achieve an FID of 2.97 on ImageNet 128x128, 4.59 on ImageNet 256x256 and 7.72 on ImageNet 512x512.",
+     [("FID", "2.97", "", "ImageNet", None), ("FID", "4.59", "", "ImageNet", None),
+      ("FID", "7.72", "", "ImageNet", None)]),
+    ("Our sampler scores 3.1 FID on ImageNet, ahead of VQGAN (15.8 FID).",
+     [("FID", "3.1", "", "ImageNet", None), ("FID", "15.8", "", "ImageNet", "VQGAN")]),
+    ("ResNet-50 reaches 76.1% top-1 accuracy and 92.9% top-5 accuracy on ImageNet.",
+     [("top-1 accuracy", "76.1", "%", "ImageNet", "ResNet-50"), ("top-5 accuracy", "92.9", "%", "ImageNet", "ResNet-50")]),
+])
+def test_results_are_read_like_leaderboard_rows(nlp, abstract, expected):
+    assert rows(linked_from(nlp, abstract)) == expected
+
+
+@pytest.mark.parametrize("abstract", [
+    "Training with 8 GPUs for 300 epochs on 256x256 images, published in 2021.",
+    "Our method improves accuracy by 3.1% and is 2.5x faster, using 5.7M parameters.",
+    "The accuracy drops of 11% to 14% on ImageNetV2 are studied.",
+    "We set the guidance scale to 1.5 and use NFE=2 steps on ImageNet.",
+])
+def test_differences_costs_and_settings_are_not_results(nlp, abstract):
+    assert linked_from(nlp, abstract).results == []
+
+
+def test_the_own_model_gets_results_reported_with_we(nlp):
+    linked = linked_from(nlp, "We propose GlimmerNet, a convolutional backbone. It achieves 81.2% top-1 accuracy on "
+                              "ImageNet and we reach 45.1 AP on COCO.", title="GlimmerNet: a backbone")
+    assert rows(linked) == [("top-1 accuracy", "81.2", "%", "ImageNet", "GlimmerNet"),
+                            ("AP", "45.1", "", "MS COCO", "GlimmerNet")]
+
+
+def test_entity_relations_come_from_sentence_cues(nlp):
+    linked = linked_from(nlp, "We apply Mask R-CNN to instance segmentation. ResNet-50 achieves 76.1% top-1 accuracy "
+                              "on ImageNet. We train U-Net and separately mention image captioning.")
+    entities = linked.entities
+    found = {(entities[r.source_id].label, r.relation, entities[r.target_id].label, r.cue)
+             for r in linked.entity_relations}
+    assert ("Mask R-CNN", "applied_to", "instance segmentation", "Mask R-CNN to instance segmentation") in found
+    assert ("ResNet-50", "evaluated_on", "ImageNet", "result: 76.1% top-1 accuracy") in found
+    assert not any(source == "U-Net" for source, *_ in found)
+    for relation in linked.entity_relations:
+        assert relation.sentence in linked.papers[0].text
+
+
+def test_results_and_entity_relations_reach_rdf_and_mentions_jsonl(seeds_exports):
+    built, out = seeds_exports
+    linked = built.linked
+    assert len(linked.results) > 50 and len(linked.entity_relations) > 50
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(out / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    prefix = "PREFIX kg: <https://w3id.org/paperkg/ontology#> "
+    count = next(iter(store.query(prefix + "SELECT (COUNT(?r) AS ?n) WHERE { ?r a kg:Result }")))["n"].value
+    assert int(count) == len(linked.results)
+    statements = store.query(prefix + "SELECT ?s ?m WHERE { ?s a kg:Statement ; kg:subjectMention ?m . "
+                                      "FILTER NOT EXISTS { ?m a kg:Mention } }")
+    assert list(statements) == []  # every statement points at a real mention
+    text = {p.id: p.text for p in linked.papers}
+    records = [json.loads(line) for line in (out / "mentions.jsonl").read_text().splitlines()]
+    written = [(r["id"], x["metric"], x["value"]) for r in records for x in r["results"]]
+    assert sorted(written) == sorted((r.paper_id, r.metric, r.value) for r in linked.results)
+    for record in records:
+        for result in record["results"]:
+            assert text[record["id"]][result["start"]:result["end"]] == result["text"]
+            assert result["dataset"] is None or linked.entities[result["dataset"]].type == "dataset"
+
+
+def test_development_set_results_meet_the_targets():
+    report = evaluate("tests/gold/dev.jsonl")
+    assert report.results.tp + report.results.fn >= 40  # gold results annotated
+    assert report.results.precision >= 0.9 and report.results.recall >= 0.8
+    assert report.results_with_dataset.precision >= 0.85
