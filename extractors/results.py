@@ -137,12 +137,9 @@ class ResultExtractor:
         inside = [m for m in datasets if start <= m.start and m.end <= end]
         if inside:
             return inside[0]
-        before_paren = text[sentence_start:start].rstrip()
-        if before_paren.endswith("("):
-            paren = sentence_start + len(before_paren) - 1
-            hit = next((m for m in datasets if 0 <= paren - m.end <= 1), None)
-            if hit is not None:
-                return hit
+        hit = _named_before_parenthesis(text, sentence_start, start, datasets)
+        if hit is not None:
+            return hit
         after = [m for m in datasets if m.start >= end and m.start - end <= 90 and _PREPOSITION.search(text[end:m.start])]
         if after:
             return after[0]
@@ -152,11 +149,9 @@ class ResultExtractor:
     @staticmethod
     def _method(text: str, start: int, models: list[Mention], own: Mention | None,
                 sentence_start: int) -> Mention | None:
-        head = text[sentence_start:start].rstrip()
-        if head.endswith("("):
-            hit = next((m for m in models if 0 <= len(head) - 1 - (m.end - sentence_start) <= 1), None)
-            if hit is not None:
-                return hit
+        hit = _named_before_parenthesis(text, sentence_start, start, models)
+        if hit is not None:
+            return hit
         verbs = list(_REPORTING_VERB.finditer(text, sentence_start, start))
         if not verbs:
             return own if _OWN_SUBJECT.search(text, sentence_start, start) else None
@@ -199,6 +194,15 @@ class ResultExtractor:
                     method_span=(method.start, method.end) if method else None))
         doc._.kg_results = results
         return doc
+
+
+def _named_before_parenthesis(text: str, sentence_start: int, start: int, mentions: list[Mention]) -> Mention | None:
+    """The mention right before the parenthesis a result stands in: "CIFAR10-C (8.5% error)", "VAR (3.3 FID)"."""
+    head = text[sentence_start:start].rstrip()
+    if not head.endswith("("):
+        return None
+    paren = sentence_start + len(head) - 1
+    return next((m for m in mentions if 0 <= paren - m.end <= 1), None)
 
 
 def _canonical(number: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -273,9 +273,14 @@ class KnowledgeGraph:
                 + ", ".join(f"{kinds[t]} {t}s" for t in ENTITY_TYPES) + f", {len(self.linked.links)} links)")
 
 
-def _lower_is_better(metric: str) -> bool:
+@lru_cache(maxsize=1)
+def _lower_is_better_metrics() -> frozenset[str]:
     """From extractors/data/metrics.json, where each metric says whether lower is better (FID, error rate)."""
-    return metric.lower() in {m["name"].lower() for m in load_json("metrics.json")["metrics"] if m["lower_is_better"]}
+    return frozenset(m["name"].lower() for m in load_json("metrics.json")["metrics"] if m["lower_is_better"])
+
+
+def _lower_is_better(metric: str) -> bool:
+    return metric.lower() in _lower_is_better_metrics()
 
 
 def _check_type(entity_type: str | None) -> None:
