@@ -43,7 +43,7 @@ def seeds_graph(work: Path) -> Path:
 
 def synthetic_graph(seeds_ttl: Path, papers: int, work: Path) -> Path:
     """N papers linked to seed entities with the seeds' popularity and relations; one mention per link."""
-    from kg.export.rdf import KG, RES, RELATION_PROPERTIES
+    from kg.export.rdf import KG_NS as KG, RES_NS as RES, RELATION_PROPERTIES
 
     store = pyoxigraph.Store()
     store.bulk_load(path=str(seeds_ttl), format=pyoxigraph.RdfFormat.TURTLE)

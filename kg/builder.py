@@ -1,24 +1,54 @@
-"""The builder: corpus → extractors → linking → graph → exports, timed stage by stage."""
+"""The builder: corpus → extractors → linking → graph → exports, timed stage by stage.
+
+Two entry points over the same stages:
+- `build_directory` (the `kg build` command) streams: papers are extracted in batches (here, in worker processes
+  or on Dask) and spooled to the build state on disk while the linker counts names (pass one); then every paper is
+  linked against the settled entities and written to every export as it goes (pass two). Only per-entity counts
+  and the HTML view's candidates stay in memory, whatever the corpus size. `update=True` adds new inputs to the
+  build in `out_dir` without re-extracting its papers.
+- `build` (the Python API) keeps everything in memory and gives a networkx graph to query; `write_exports` writes
+  it with the same exporters, so the files are the same as `build_directory`'s.
+"""
 
 from __future__ import annotations
 
+import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import networkx as nx
 
-from extractors import build_pipeline
-from kg.corpus import Corpus, read_corpus
-from kg.export.graphml import write_graphml
+from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
+from kg.executors import PipelineSettings, extract_papers, pipeline
+from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
-from kg.export.mentions import write_mentions
-from kg.export.rdf import write_rdf
-from kg.extraction import extract
-from kg.graph import build_graph
-from kg.linking import LinkedGraph, link
+from kg.export.mentions import MentionsWriter
+from kg.export.rdf import RdfWriter
+from kg.extraction import PaperExtraction
+from kg.graph import GraphAggregates, build_graph
+from kg.linking import LinkedGraph, LinkedPaper, Linker, link
+from kg.model import Entity
+from kg.spool import BuildState, SegmentWriter, fingerprint
+
+SPOOL_BATCH = 256  # extractions per pickled batch in the build state
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced, for the command line summary and the benchmark."""
+
+    corpus: Corpus
+    entities: dict[str, Entity]
+    aggregates: GraphAggregates
+    seconds: dict[str, float] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    papers_extracted: int = 0
+
+    def entities_per_type(self) -> Counter:
+        return Counter(e.type for e in self.entities.values())
 
 
 @dataclass
@@ -39,6 +69,8 @@ class BuildResult:
         return len({link.paper_id for link in self.linked.links})
 
 
+# ---------------------------------------------------------------- in memory (Python API)
+
 def build(inputs: Iterable[str | Path] | None = None, fmt: str | None = None, spacy_model: str | None = None,
           exclude_catalog_ids: Iterable[str] = (), on_start: Callable[[int], None] | None = None,
           on_paper: Callable[[], None] | None = None) -> BuildResult:
@@ -57,11 +89,15 @@ def build_corpus(corpus: Corpus, spacy_model: str | None = None, exclude_catalog
     """Extract, link and build the graph of papers already read."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    nlp = build_pipeline(spacy_model, exclude_catalog_ids=tuple(exclude_catalog_ids))
-    catalog = nlp.get_pipe("paperkg_catalog_matcher").catalog
+    settings = PipelineSettings(spacy_model, tuple(sorted(exclude_catalog_ids)))
+    catalog = pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog
     if on_start is not None:
         on_start(len(corpus.papers))
-    extracted = list(extract(corpus.papers, nlp, on_paper=on_paper))
+    extracted = []
+    for item in extract_papers(corpus.papers, settings):
+        extracted.append(item)
+        if on_paper is not None:
+            on_paper()
     seconds["extract"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -76,16 +112,170 @@ def build_corpus(corpus: Corpus, spacy_model: str | None = None, exclude_catalog
 
 def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "ttl",
                   html_max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    writers = (
-        ("rdf", lambda: write_rdf(result.linked, out, rdf_format)),
-        ("graphml", lambda: write_graphml(result.graph, out)),
-        ("html", lambda: write_html(result.graph, out, html_max_nodes)),
-        ("mentions", lambda: write_mentions(result.linked, out)),
-    )
-    for name, write in writers:
-        started = time.perf_counter()
-        result.files.append(write())
-        result.seconds[f"export {name}"] = time.perf_counter() - started
+    """Write a graph built in memory, with the streamed build's exporters."""
+    summary = BuildSummary(result.corpus, result.linked.entities, GraphAggregates(result.linked.entities))
+    _export(result.linked.per_paper(), summary, Path(out_dir), rdf_format, html_max_nodes)
+    result.files.extend(summary.files)
+    result.seconds.update({k: v for k, v in summary.seconds.items() if k.startswith("export")})
     return result.files
+
+
+# ---------------------------------------------------------------- streamed (kg build)
+
+class _Clock:
+    """Seconds per stage, summed over many short intervals."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def timed(self, stage: str, iterator: Iterable) -> Iterator:
+        """An iterator whose time spent producing items counts for `stage`."""
+        iterator = iter(iterator)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                self.seconds[stage] += time.perf_counter() - started
+                return
+            self.seconds[stage] += time.perf_counter() - started
+            yield item
+
+    def add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[stage] += now - since
+        return now
+
+
+def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *, fmt: str | None = None,
+                    rdf_format: str = "ttl", spacy_model: str | None = None,
+                    html_max_nodes: int = DEFAULT_MAX_NODES, workers: int = 1, dask_address: str | None = None,
+                    update: bool = False, on_paper: Callable[[], None] | None = None) -> BuildSummary:
+    """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring."""
+    out = Path(out_dir)
+    clock = _Clock()
+    settings = PipelineSettings(spacy_model)
+    digest = fingerprint(settings.as_dict())
+    state = BuildState(out)
+    manifest = state.check(digest) if update else None
+    corpus, files = open_corpus(inputs, fmt)
+    stream = PaperStream(corpus, state.duplicates() if manifest else None)
+    catalog = pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog
+    linker = Linker(catalog)
+
+    old_segments = state.segments(manifest) if manifest else []
+    if manifest:  # an update: the papers already built are known, and their names counted again for typing
+        for item in clock.timed("spool", state.read(manifest)):
+            stream.known(item.paper)
+            linker.observe(item)
+    segment = state.new_segment(manifest)
+    try:
+        papers_extracted = _extract_pass(stream, iter_records(files, corpus, fmt), settings, workers, dask_address,
+                                         linker, segment, clock, on_paper)
+        segment.flush()
+        segments = [*old_segments, segment.temporary_path]
+        entities = linker.entities()
+        summary = BuildSummary(corpus, entities, GraphAggregates(entities), papers_extracted=papers_extracted)
+        _export(_link_pass(segments, stream, linker, clock), summary, out, rdf_format, html_max_nodes)
+    except BaseException:
+        segment.abort()
+        raise
+    if papers_extracted or not update:
+        segments[-1] = segment.commit()
+    else:
+        segment.abort()
+        segments.pop()
+    state.save(digest, segments, stream.duplicates, papers=summary.aggregates.papers)
+    if not update:  # a fresh build replaces whatever state was there
+        for stale in (state.root / "segments").glob("*"):
+            if stale not in segments:
+                stale.unlink() if stale.is_file() else shutil.rmtree(stale)
+    summary.seconds = {**{k: clock.seconds[k] for k in ("read", "extract", "spool", "link")}, **summary.seconds}
+    return summary
+
+
+def _extract_pass(stream: PaperStream, records, settings: PipelineSettings, workers: int, dask_address: str | None,
+                  linker: Linker, segment: SegmentWriter, clock: _Clock, on_paper) -> int:
+    """Pass one: read, extract (here or on workers), count names for the linker, spool to the build state."""
+    started = time.perf_counter()
+    before = dict(clock.seconds)
+    papers = clock.timed("read", stream.papers(records))
+    batch: list[PaperExtraction] = []
+    count = 0
+    for item in extract_papers(papers, settings, workers, dask_address):
+        now = time.perf_counter()
+        linker.observe(item)
+        now = clock.add("link", now)
+        batch.append(item)
+        if len(batch) >= SPOOL_BATCH:
+            segment.write(batch)
+            batch = []
+        clock.add("spool", now)
+        count += 1
+        if on_paper is not None:
+            on_paper()
+    now = time.perf_counter()
+    segment.write(batch)
+    clock.add("spool", now)
+    spent_elsewhere = sum(clock.seconds[k] - before.get(k, 0.0) for k in ("read", "link", "spool"))
+    clock.seconds["extract"] += time.perf_counter() - started - spent_elsewhere
+    return count
+
+
+def _link_pass(segments: list[Path], stream: PaperStream, linker: Linker, clock: _Clock) -> Iterator[LinkedPaper]:
+    """Pass two: every spooled extraction, its paper with later duplicates merged in, linked."""
+    from kg.spool import read_segment
+
+    for path in segments:
+        for item in clock.timed("spool", read_segment(path)):
+            started = time.perf_counter()
+            final = stream.final(item.paper)
+            if final is not item.paper:
+                item = replace(item, paper=final)
+            linked = linker.link_paper(item)
+            clock.add("link", started)
+            yield linked
+
+
+def _export(linked_papers: Iterable[LinkedPaper], summary: BuildSummary, out: Path, rdf_format: str,
+            html_max_nodes: int) -> None:
+    """Write every export from one stream of linked papers; each file appears atomically at the end."""
+    out.mkdir(parents=True, exist_ok=True)
+    entities = summary.entities
+    aggregates = summary.aggregates = GraphAggregates(entities, view_size=html_max_nodes)
+    seconds: dict[str, float] = defaultdict(float)
+    rdf, graphml, mentions = RdfWriter(out, rdf_format), GraphmlWriter(out), MentionsWriter(out, entities)
+    writers = (("export rdf", rdf), ("export graphml", graphml), ("export mentions", mentions))
+    try:
+        for item in linked_papers:
+            started = time.perf_counter()
+            aggregates.add(item)
+            now = time.perf_counter()
+            seconds["graph"] += now - started
+            for stage, writer in writers:
+                writer.add(item)
+                started, now = now, time.perf_counter()
+                seconds[stage] += now - started
+        started = time.perf_counter()
+        files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
+        now = time.perf_counter()
+        seconds["export rdf"] += now - started
+        files.append(graphml.finish(aggregates))
+        started, now = now, time.perf_counter()
+        seconds["export graphml"] += now - started
+        view = aggregates.view_graph()
+        started, now = now, time.perf_counter()
+        seconds["graph"] += now - started
+        files.append(write_html(view, out, html_max_nodes))
+        started, now = now, time.perf_counter()
+        seconds["export html"] += now - started
+        files.append(mentions.finish())
+        seconds["export mentions"] += time.perf_counter() - now
+    except BaseException:
+        for _, writer in writers:
+            writer.abort()
+        raise
+    summary.files.extend(files)
+    summary.seconds.update({k: seconds[k] for k in ("graph", "export rdf", "export graphml", "export html",
+                                                    "export mentions")})
+

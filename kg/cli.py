@@ -33,66 +33,70 @@ def build_command(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files, directories or globs (daily-papers .txt listings, "
                                                        "JSONL, CSV, arXiv snapshot). None: the bundled sample corpus.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the exports to.")] = Path("exports"),
+    update: Annotated[Path | None, typer.Option("--update", help="Add the inputs to the build in this directory "
+                                                "without re-extracting its papers (instead of --out).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}.")] = None,
     rdf_format: Annotated[str, typer.Option("--rdf-format", help=f"RDF serialisation: {', '.join(RDF_FORMATS)}.")] = "ttl",
     spacy_model: Annotated[str | None, typer.Option("--spacy-model", help="An installed spaCy pipeline to use "
                                                     "instead of the blank English one.")] = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes extracting in "
+                                         "parallel.")] = 1,
+    dask: Annotated[str | None, typer.Option("--dask", metavar="SCHEDULER_ADDRESS", help="Run extraction on this "
+                                             "Dask distributed cluster (e.g. tcp://scheduler:8786).")] = None,
     html_max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the HTML view.")] = DEFAULT_MAX_NODES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or problem list.")] = False,
 ) -> None:
     """Build the knowledge graph and write graph.ttl, graph.graphml, graph.html and mentions.jsonl."""
-    from kg.builder import build, write_exports
+    from kg.builder import build_directory
+    from kg.spool import StateError
 
     if rdf_format not in RDF_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(RDF_FORMATS)}", param_hint="--rdf-format")
+    if update is not None and not inputs:
+        raise typer.BadParameter("name the new inputs to add", param_hint="--update DIR NEW_INPUT ...")
     started = time.perf_counter()
     progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, disable=quiet or not console.is_terminal, transient=True)
-    task = None
-
-    def on_start(total: int) -> None:
-        nonlocal task
-        task = progress.add_task("extract", total=total)
-
+    task = progress.add_task("extract", total=None)
     try:
         with progress:
-            result = build(inputs, fmt, spacy_model, on_start=on_start,
-                           on_paper=lambda: progress.advance(task) if task is not None else None)
-    except CorpusError as error:
-        console.print(f"[red]error:[/red] {error}")
+            summary = build_directory(inputs, update or out, fmt=fmt, rdf_format=rdf_format, spacy_model=spacy_model,
+                                      html_max_nodes=html_max_nodes, workers=workers, dask_address=dask,
+                                      update=update is not None, on_paper=lambda: progress.advance(task))
+    except (CorpusError, StateError) as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from None
     if not quiet:
-        for problem in result.corpus.problems:
+        for problem in summary.corpus.problems:
             console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True, markup=True)
-    files = write_exports(result, out, rdf_format, html_max_nodes)
-    _print_summary(result, files, time.perf_counter() - started)
+    _print_summary(summary, time.perf_counter() - started, update is not None)
 
 
-def _print_summary(result, files, seconds: float) -> None:
-    corpus = result.corpus
+def _print_summary(summary, seconds: float, update: bool) -> None:
+    corpus, aggregates = summary.corpus, summary.aggregates
     table = Table(title="paperkg build", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     table.add_row("input files", str(len(corpus.files)))
     table.add_row("records read", str(corpus.records_read))
-    table.add_row("papers", f"{len(corpus.papers)} ({corpus.duplicates_merged} duplicates merged, "
-                            f"{len(corpus.problems)} records skipped)")
-    table.add_row("papers with entities", f"{result.papers_with_links()} "
-                  f"({100 * result.papers_with_links() / max(1, len(corpus.papers)):.1f}%)")
-    per_type = result.entities_per_type()
+    table.add_row("papers", f"{aggregates.papers} ({corpus.duplicates_merged} duplicates merged, "
+                            f"{len(corpus.problems)} records skipped"
+                            + (f"; {summary.papers_extracted} new, extracted now)" if update else ")"))
+    table.add_row("papers with entities", f"{aggregates.papers_with_links} "
+                  f"({100 * aggregates.papers_with_links / max(1, aggregates.papers):.1f}%)")
+    per_type = summary.entities_per_type()
     table.add_row("entities", f"{sum(per_type.values())}: " + ", ".join(f"{k} {per_type[k]}" for k in
                                                                         ("method", "dataset", "architecture", "task")))
-    per_relation = result.links_per_relation()
+    per_relation = aggregates.links_per_relation
     table.add_row("links", f"{sum(per_relation.values())}: " + ", ".join(
         f"{k} {per_relation[k]}" for k in ("proposes", "evaluates_on", "addresses", "uses")))
-    linked = result.linked
-    relations = Counter(r.relation for r in linked.entity_relations)
+    relations = aggregates.entity_relation_counts()
     table.add_row("entity relations", f"{sum(relations.values())}: " + ", ".join(
         f"{k} {relations[k]}" for k in ("evaluated_on", "applied_to")))
-    table.add_row("results", f"{len(linked.results)} in {len({r.paper_id for r in linked.results})} papers "
-                             f"({sum(1 for r in linked.results if r.dataset_id)} with a dataset)")
-    table.add_row("files written", "\n".join(str(f) for f in files))
-    table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()))
+    table.add_row("results", f"{aggregates.results} in {aggregates.papers_with_results} papers "
+                             f"({aggregates.results_with_dataset} with a dataset)")
+    table.add_row("files written", "\n".join(str(f) for f in summary.files))
+    table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary.seconds.items()))
     table.add_row("total seconds", f"{seconds:.1f}")
     Console(file=sys.stdout, width=120).print(table)
 

@@ -366,52 +366,83 @@ def _paper_from(record: RawRecord) -> Paper:
     )
 
 
-def _merge(kept: Paper, record: RawRecord) -> Paper:
-    """Keep the first record's text; fill fields it lacks from the later one; remember every source."""
+def merge_paper(kept: Paper, record: RawRecord) -> Paper:
+    """Keep the first record's text; fill fields it lacks from the later one; remember every source (once, so
+    reading the same file again changes nothing)."""
     return replace(
         kept,
         url=kept.url or record.url,
         date=kept.date or record.date,
         authors=kept.authors or record.authors,
         categories=kept.categories or record.categories,
-        sources=kept.sources + (record.source,),
+        sources=kept.sources if record.source in kept.sources else kept.sources + (record.source,),
     )
 
 
-def merge_records(records: Iterable[RawRecord], corpus: Corpus) -> None:
-    by_title: dict[str, int] = {}
-    ids: set[str] = {p.id for p in corpus.papers}
-    for record in records:
-        corpus.records_read += 1
-        key = normalise_title(record.title)
-        index = by_title.get(key)
-        if index is not None:
-            corpus.papers[index] = _merge(corpus.papers[index], record)
-            corpus.duplicates_merged += 1
-            continue
-        paper = _paper_from(record)
-        if paper.id in ids:  # two different papers given one id: keep both, the second renamed
-            paper = replace(paper, id=f"{paper.id}-{title_paper_id(record.title).rsplit('-', 1)[-1]}")
-        ids.add(paper.id)
-        by_title[key] = len(corpus.papers)
-        corpus.papers.append(paper)
+class PaperStream:
+    """Records → papers in one pass, without holding the corpus: each new paper is yielded as soon as it is read
+    (extraction can start on it). A later record with the same normalised title is kept, text dropped, in
+    `duplicates` and folded into the paper by `final` when the paper is written. Papers of an earlier build are
+    registered with `known`, so new records merge into them instead of becoming new papers."""
+
+    def __init__(self, corpus: Corpus, duplicates: dict[str, list[RawRecord]] | None = None):
+        self.corpus = corpus
+        self.duplicates: dict[str, list[RawRecord]] = duplicates if duplicates is not None else {}
+        self._ids_by_title: dict[str, str] = {}
+        self._ids: set[str] = set()
+
+    def known(self, paper: Paper) -> None:
+        self._ids_by_title[normalise_title(paper.title)] = paper.id
+        self._ids.add(paper.id)
+
+    def papers(self, records: Iterable[RawRecord]) -> Iterator[Paper]:
+        for record in records:
+            self.corpus.records_read += 1
+            key = normalise_title(record.title)
+            paper_id = self._ids_by_title.get(key)
+            if paper_id is not None:
+                later = self.duplicates.setdefault(paper_id, [])
+                if all(seen.source != record.source for seen in later):  # reading a file again adds nothing
+                    later.append(replace(record, title="", abstract=""))
+                self.corpus.duplicates_merged += 1
+                continue
+            paper = _paper_from(record)
+            if paper.id in self._ids:  # two different papers given one id: keep both, the second renamed
+                paper = replace(paper, id=f"{paper.id}-{title_paper_id(record.title).rsplit('-', 1)[-1]}")
+            self._ids.add(paper.id)
+            self._ids_by_title[key] = paper.id
+            yield paper
+
+    def final(self, paper: Paper) -> Paper:
+        """The paper with the fields and sources of every later record of it merged in."""
+        for record in self.duplicates.get(paper.id, ()):
+            paper = merge_paper(paper, record)
+        return paper
 
 
-def read_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> Corpus:
-    """Read every input (the bundled sample corpus when none is given) into merged Papers."""
+def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None) -> Iterator[RawRecord]:
+    """Every readable record of the files in order; problems go to `corpus.problems`."""
+    for file in files:
+        for item in read_file(file, fmt):
+            if isinstance(item, ReadProblem):
+                corpus.problems.append(item)
+            else:
+                yield item
+
+
+def open_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> tuple[Corpus, list[Path]]:
+    """Check the inputs (the bundled sample corpus when none is given) and an empty Corpus to count into."""
     if fmt is not None and fmt not in FORMATS:
         raise CorpusError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     inputs = list(inputs or [])
     files = expand_inputs(inputs) if inputs else sample_corpus_files()
-    corpus = Corpus(files=[str(f) for f in files])
+    return Corpus(files=[str(f) for f in files]), files
 
-    def records() -> Iterator[RawRecord]:
-        for file in files:
-            for item in read_file(file, fmt):
-                if isinstance(item, ReadProblem):
-                    corpus.problems.append(item)
-                else:
-                    yield item
 
-    merge_records(records(), corpus)
+def read_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> Corpus:
+    """Read every input (the bundled sample corpus when none is given) into merged Papers, all in memory."""
+    corpus, files = open_corpus(inputs, fmt)
+    stream = PaperStream(corpus)
+    papers = list(stream.papers(iter_records(files, corpus, fmt)))
+    corpus.papers = [stream.final(paper) for paper in papers]
     return corpus

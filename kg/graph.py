@@ -1,4 +1,4 @@
-"""The knowledge graph as a networkx MultiDiGraph.
+"""The knowledge graph as a networkx MultiDiGraph, and its corpus-wide aggregates for streamed builds.
 
 Nodes: `paper:<id>` (kind "paper") and `entity:<id>` (kind method | dataset | architecture | task), with plain
 attributes. Edges, keyed by relation:
@@ -9,19 +9,27 @@ attributes. Edges, keyed by relation:
 - entity → entity `evaluated_on` (method/architecture → dataset) and `applied_to` (→ task), read from sentences,
   with `papers` (how many papers state it) and `evidence` (the kg.model.EntityRelation records).
 Reported results are `results` on each paper node (kg.model.Result records; leaderboard queries read them there).
+
+`build_graph` makes the whole graph (the Python API). A streamed build never holds it: `GraphAggregates` keeps
+what is corpus-wide and small (paper counts, co-occurrence weights, entity-relation edges, summary counts) and a
+bounded candidate set of papers for the HTML view, and `view_graph()` gives the graph the HTML exporter draws.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 
 import networkx as nx
 
-from kg.linking import LinkedGraph
+from kg.linking import LinkedGraph, LinkedPaper
+from kg.model import ENTITY_RELATIONS, Entity, EntityRelation, Link, Paper, Result
 
 PAPER_PREFIX = "paper:"
 ENTITY_PREFIX = "entity:"
+HIERARCHY_RELATIONS = ("variant_of", "broader")
+COOCCURRING_KEPT = 8  # per entity in the HTML view: its strongest co-occurring entities (what the panel lists)
 
 
 def paper_node(paper_id: str) -> str:
@@ -32,40 +40,125 @@ def entity_node(entity_id: str) -> str:
     return ENTITY_PREFIX + entity_id
 
 
+def paper_attributes(paper: Paper, results: Iterable[Result] = ()) -> dict:
+    return {"kind": "paper", "label": paper.title, "title": paper.title, "abstract": paper.abstract, "url": paper.url,
+            "date": paper.date, "authors": paper.authors, "sources": tuple(str(s) for s in paper.sources),
+            "results": tuple(results)}
+
+
+def entity_attributes(entity: Entity, papers: int) -> dict:
+    return {"kind": entity.type, "label": entity.label, "aliases": entity.aliases, "source": entity.source,
+            "papers": papers}
+
+
+def link_attributes(link: Link) -> dict:
+    return {"relation": link.relation, "evidence": len(link.mentions), "confidence": link.confidence,
+            "mentions": link.mentions}
+
+
+def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str]]:
+    """(entity id, relation, entity id) for variant_of and broader, where both ends are in the graph."""
+    for entity in entities.values():
+        for relation, target in (("variant_of", entity.variant_of), ("broader", entity.broader)):
+            if target and target in entities:
+                yield entity.id, relation, target
+
+
+class GraphAggregates:
+    """Corpus-wide facts gathered paper by paper (one LinkedPaper at a time), small enough to hold for a
+    million papers: links per entity, co-occurrence weights, entity-relation evidence, summary counts, and the
+    `view_size` papers with the most links (candidates for the HTML view)."""
+
+    def __init__(self, entities: dict[str, Entity], view_size: int = 0):
+        self.entities = entities
+        self.papers = 0
+        self.papers_with_links = 0
+        self.paper_counts: Counter = Counter()
+        self.links_per_relation: Counter = Counter()
+        self.co_occurrence: Counter = Counter()
+        self.statements: dict[tuple[str, str, str], list[EntityRelation]] = defaultdict(list)
+        self.results = 0
+        self.papers_with_results = 0
+        self.results_with_dataset = 0
+        self._view_size = view_size
+        self._view_papers: list[tuple[int, str, Paper, list[Link]]] = []
+
+    def add(self, item: LinkedPaper) -> None:
+        self.papers += 1
+        self.papers_with_links += bool(item.links)
+        entity_ids = sorted({link.entity_id for link in item.links})
+        self.paper_counts.update(entity_ids)
+        self.links_per_relation.update(link.relation for link in item.links)
+        self.co_occurrence.update(combinations(entity_ids, 2))
+        for relation in item.entity_relations:
+            self.statements[(relation.source_id, relation.relation, relation.target_id)].append(relation)
+        self.results += len(item.results)
+        self.papers_with_results += bool(item.results)
+        self.results_with_dataset += sum(1 for r in item.results if r.dataset_id)
+        if self._view_size:
+            self._view_papers.append((len(item.links), item.paper.id, item.paper, item.links))
+            if len(self._view_papers) >= 2 * self._view_size:
+                self._prune_view()
+
+    def _prune_view(self) -> None:
+        self._view_papers.sort(key=lambda item: (-item[0], item[1]))
+        del self._view_papers[self._view_size:]
+
+    def entity_relation_edges(self) -> list[tuple[str, str, str, int]]:
+        """(source, relation, target, papers stating it), sorted."""
+        return [(s, r, t, len({x.paper_id for x in records})) for (s, r, t), records in sorted(self.statements.items())]
+
+    def entity_relation_counts(self) -> Counter:
+        return Counter({relation: sum(len(records) for (_, r, _), records in self.statements.items() if r == relation)
+                        for relation in ENTITY_RELATIONS})
+
+    def view_graph(self) -> nx.MultiDiGraph:
+        """What the HTML view can draw: every entity, the candidate papers with their links, hierarchy edges, and
+        each entity's strongest co-occurrences. Node selection and the side panel read only these."""
+        self._prune_view()
+        graph = nx.MultiDiGraph(node_totals={"paper": self.papers, **Counter(e.type for e in self.entities.values())})
+        for entity in self.entities.values():
+            graph.add_node(entity_node(entity.id), **entity_attributes(entity, self.paper_counts.get(entity.id, 0)))
+        for _, _, paper, links in sorted(self._view_papers, key=lambda item: item[1]):
+            graph.add_node(paper_node(paper.id), **paper_attributes(paper))
+            for link in links:
+                graph.add_edge(paper_node(paper.id), entity_node(link.entity_id), key=link.relation,
+                               **link_attributes(link))
+        for source, relation, target in hierarchy_edges(self.entities):
+            graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation)
+        strongest: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for (first, second), weight in self.co_occurrence.items():
+            strongest[first].append((-weight, second))
+            strongest[second].append((-weight, first))
+        kept = set()
+        for entity_id, partners in strongest.items():
+            for _, other in sorted(partners)[:COOCCURRING_KEPT]:
+                kept.add(tuple(sorted((entity_id, other))))
+        for first, second in sorted(kept):
+            graph.add_edge(entity_node(first), entity_node(second), key="co_occurs_with", relation="co_occurs_with",
+                           weight=self.co_occurrence[(first, second)])
+        return graph
+
+
 def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
+    """The whole graph in memory, for queries."""
     graph = nx.MultiDiGraph()
-    paper_counts = Counter(link.entity_id for link in linked.links)
-    results_of: dict[str, tuple] = {}
-    for result in linked.results:
-        results_of[result.paper_id] = (*results_of.get(result.paper_id, ()), result)
-    for paper in linked.papers:
-        graph.add_node(paper_node(paper.id), kind="paper", label=paper.title, title=paper.title,
-                       abstract=paper.abstract, url=paper.url, date=paper.date, authors=paper.authors,
-                       sources=tuple(str(s) for s in paper.sources), results=results_of.get(paper.id, ()))
+    aggregates = GraphAggregates(linked.entities)
+    for item in linked.per_paper():
+        aggregates.add(item)
+        graph.add_node(paper_node(item.paper.id), **paper_attributes(item.paper, item.results))
     for entity in linked.entities.values():
-        graph.add_node(entity_node(entity.id), kind=entity.type, label=entity.label, aliases=entity.aliases,
-                       source=entity.source, papers=paper_counts.get(entity.id, 0))
+        graph.add_node(entity_node(entity.id), **entity_attributes(entity, aggregates.paper_counts.get(entity.id, 0)))
     for link in linked.links:
         graph.add_edge(paper_node(link.paper_id), entity_node(link.entity_id), key=link.relation,
-                       relation=link.relation, evidence=len(link.mentions), confidence=link.confidence,
-                       mentions=link.mentions)
-    for entity in linked.entities.values():
-        for relation, target in (("variant_of", entity.variant_of), ("broader", entity.broader)):
-            if target and target in linked.entities:
-                graph.add_edge(entity_node(entity.id), entity_node(target), key=relation, relation=relation)
-    evidence: dict[tuple[str, str, str], list] = {}
-    for relation in linked.entity_relations:
-        evidence.setdefault((relation.source_id, relation.relation, relation.target_id), []).append(relation)
-    for (source, relation, target), records in sorted(evidence.items()):
+                       **link_attributes(link))
+    for source, relation, target in hierarchy_edges(linked.entities):
+        graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation)
+    for (source, relation, target), records in sorted(aggregates.statements.items()):
         graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation,
                        papers=len({r.paper_id for r in records}), statements=tuple(records))
-    co_occurrence: Counter = Counter()
-    by_paper: dict[str, set[str]] = {}
-    for link in linked.links:
-        by_paper.setdefault(link.paper_id, set()).add(link.entity_id)
-    for entity_ids in by_paper.values():
-        co_occurrence.update(combinations(sorted(entity_ids), 2))
-    for (first, second), weight in sorted(co_occurrence.items()):
+    for (first, second), weight in sorted(aggregates.co_occurrence.items()):
         graph.add_edge(entity_node(first), entity_node(second), key="co_occurs_with",
                        relation="co_occurs_with", weight=weight)
     return graph
+

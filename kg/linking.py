@@ -19,7 +19,7 @@ Each paper–entity link takes the strongest relation among its mentions (kg.mod
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from kg.catalog import Catalog, CatalogEntry
@@ -34,8 +34,19 @@ CORPUS_TYPED_CUE = "typed by its mentions in other papers"
 
 
 @dataclass
+class LinkedPaper:
+    """One paper after linking: what every exporter writes for it."""
+
+    paper: Paper
+    links: list[Link]  # one per entity, in the order the paper first mentions them
+    mentions: list[tuple[str, Mention]]  # every linked mention in text order, with its entity id
+    results: list[Result]  # reported results, dataset and method entity ids filled in where a mention names them
+    entity_relations: list[EntityRelation]  # evaluated_on / applied_to read from its sentences, one per pair
+
+
+@dataclass
 class LinkedGraph:
-    """What linking hands to the graph builder."""
+    """The whole linked corpus in memory (the Python API's graph); builds of any size stream LinkedPapers."""
 
     papers: list[Paper]
     entities: dict[str, Entity]
@@ -47,8 +58,36 @@ class LinkedGraph:
     # entity → entity relations read from sentences (evaluated_on, applied_to), one per paper and pair
     entity_relations: list[EntityRelation] = field(default_factory=list)
 
+    @classmethod
+    def collect(cls, entities: dict[str, Entity], linked_papers: Iterable[LinkedPaper]) -> LinkedGraph:
+        graph = cls([], entities, [])
+        for item in linked_papers:
+            graph.papers.append(item.paper)
+            graph.links.extend(item.links)
+            graph.mentions_by_paper[item.paper.id] = item.mentions
+            graph.results.extend(item.results)
+            graph.entity_relations.extend(item.entity_relations)
+        return graph
+
+    def per_paper(self) -> Iterator[LinkedPaper]:
+        """The graph again as one LinkedPaper per paper, in paper order."""
+        links, results, relations = defaultdict(list), defaultdict(list), defaultdict(list)
+        for found in self.links:
+            links[found.paper_id].append(found)
+        for result in self.results:
+            results[result.paper_id].append(result)
+        for relation in self.entity_relations:
+            relations[relation.paper_id].append(relation)
+        for paper in self.papers:
+            yield LinkedPaper(paper, links[paper.id], self.mentions_by_paper.get(paper.id, []), results[paper.id],
+                              relations[paper.id])
+
 
 class Linker:
+    """Two passes. `observe` every paper's extraction (corpus-wide names, surfaces and type votes: one small
+    entry per entity), then `entities()` settles each entity once, then `link_paper` each extraction again (from
+    memory or from a spool on disk), so no stage needs every mention of the corpus at once."""
+
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self._surfaces: dict[str, Counter] = defaultdict(Counter)
@@ -57,11 +96,7 @@ class Linker:
         self._strong_types: dict[str, Counter] = defaultdict(Counter)
         self._variant_of: dict[str, str] = {}
         self._extracted_ids: dict[str, str] = {}
-        self._links: dict[tuple[str, str], list[Mention]] = {}
-        self._paper_mentions: dict[str, list[tuple[str, Mention]]] = {}
-        self._untyped: list[Mention] = []
-        self._results: list[Result] = []
-        self._relations: list[EntityRelation] = []
+        self._entities: dict[str, Entity] | None = None
 
     def entity_id(self, mention: Mention) -> str:
         if mention.key.startswith("catalog:"):
@@ -83,24 +118,20 @@ class Linker:
             self._extracted_ids[key] = candidate + "-x" if candidate in self.catalog else candidate
         return self._extracted_ids[key]
 
-    def add(self, paper: Paper, mentions: Iterable[Mention], results: Iterable[Result] = (),
-            relations: Iterable[EntityRelation] = ()) -> None:
-        self._results.extend(results)
-        self._relations.extend(relations)
-        linked = self._paper_mentions.setdefault(paper.id, [])
-        for mention in mentions:
+    def observe(self, extraction: PaperExtraction) -> None:
+        """Pass one: count the names, surfaces and type votes of a paper's typed mentions."""
+        if self._entities is not None:
+            raise RuntimeError("entities are settled: observe every paper before linking any")
+        for mention in extraction.mentions:
             if not mention.type:
-                self._untyped.append(mention)
                 continue
             entity_id = self.entity_id(mention)
-            linked.append((entity_id, mention))
             self._surfaces[entity_id][mention.text] += 1
             if mention.long_form:
                 self._long_forms[entity_id][mention.long_form] += 1
             self._types[entity_id][mention.type] += mention.confidence
             if mention.confidence >= STRONG_TYPE_CUE:
                 self._strong_types[entity_id][mention.type] += mention.confidence
-            self._links.setdefault((paper.id, entity_id), []).append(mention)
 
     def _extracted_entity(self, entity_id: str) -> Entity:
         surfaces = self._surfaces[entity_id]
@@ -135,65 +166,10 @@ class Linker:
         return Entity(entry.id, entry.label, entry.type, aliases, broader=entry.broader,
                       variant_of=entry.variant_of, source="catalog")
 
-    def _type_from_corpus(self, entities: dict[str, Entity]) -> None:
-        """Link each untyped name that is an extracted entity typed elsewhere, with that entity's type."""
-        touched = set()
-        for mention in self._untyped:
-            entity_id = self._extracted_ids.get(normalise_name(mention.key or mention.text))
-            entity = entities.get(entity_id) if entity_id else None
-            if entity is None:
-                continue
-            relation = mention.relation
-            if entity.type == "task" and relation != "proposes":
-                relation = "addresses"
-            elif relation == "evaluates_on" and entity.type != "dataset":
-                relation = "uses"
-            typed = replace(mention, type=entity.type, confidence=CORPUS_TYPED_CONFIDENCE, relation=relation,
-                            cue=mention.cue if relation == "proposes" else CORPUS_TYPED_CUE)
-            self._links.setdefault((mention.paper_id, entity_id), []).append(typed)
-            self._paper_mentions[mention.paper_id].append((entity_id, typed))
-            touched.add(mention.paper_id)
-        for paper_id in touched:
-            self._paper_mentions[paper_id].sort(key=lambda item: (item[1].start, item[1].end))
-        for (paper_id, _), mentions in self._links.items():
-            if paper_id in touched:
-                mentions.sort(key=lambda m: (m.start, m.end))
-
-    def _entity_at(self) -> dict[tuple[str, int, int], str]:
-        return {(paper_id, m.start, m.end): entity_id
-                for paper_id, pairs in self._paper_mentions.items() for entity_id, m in pairs}
-
-    def _linked_relations(self, by_span: dict[tuple[str, int, int], str],
-                          entities: dict[str, Entity]) -> list[EntityRelation]:
-        """Entity relations between linked entities whose (corpus-wide) types fit the relation; the first evidence
-        per paper, pair and relation."""
-        linked: dict[tuple[str, str, str, str], EntityRelation] = {}
-        for relation in self._relations:
-            source = by_span.get((relation.paper_id, *relation.source_span))
-            target = by_span.get((relation.paper_id, *relation.target_span))
-            if not source or not target or source == target:
-                continue
-            target_type = "dataset" if relation.relation == "evaluated_on" else "task"
-            if entities[source].type in MODEL_TYPES and entities[target].type == target_type:
-                linked.setdefault((relation.paper_id, source, relation.relation, target),
-                                  replace(relation, source_id=source, target_id=target))
-        return [linked[key] for key in sorted(linked)]  # (paper, source, relation, target) order
-
-    def _linked_results(self, by_span: dict[tuple[str, int, int], str], entities: dict[str, Entity]) -> list[Result]:
-        """Each result with the entity ids of the mentions that name its dataset and method (when their
-        corpus-wide types are a dataset and a method or architecture)."""
-        linked = []
-        for result in self._results:
-            dataset = by_span.get((result.paper_id, *result.dataset_span)) if result.dataset_span else None
-            method = by_span.get((result.paper_id, *result.method_span)) if result.method_span else None
-            dataset = dataset if dataset and entities[dataset].type == "dataset" else None
-            method = method if method and entities[method].type in MODEL_TYPES else None
-            linked.append(replace(result, dataset_id=dataset, method_id=method,
-                                  dataset_span=result.dataset_span if dataset else None,
-                                  method_span=result.method_span if method else None))
-        return sorted(linked, key=lambda r: (r.paper_id, r.start))
-
-    def result(self, papers: list[Paper]) -> LinkedGraph:
+    def entities(self) -> dict[str, Entity]:
+        """Settle every observed entity (label, aliases, type, hierarchy) and its catalog ancestors, by id."""
+        if self._entities is not None:
+            return self._entities
         entities: dict[str, Entity] = {}
         for entity_id in sorted(self._surfaces):
             entry = self.catalog.entries.get(entity_id)
@@ -205,21 +181,88 @@ class Linker:
             if ancestor and ancestor not in entities and ancestor in self.catalog:
                 entities[ancestor] = self._catalog_entity(self.catalog.entries[ancestor])
                 pending += [entities[ancestor].broader or "", entities[ancestor].variant_of or ""]
-        entities = dict(sorted(entities.items()))
-        self._type_from_corpus(entities)
+        self._entities = dict(sorted(entities.items()))
+        return self._entities
+
+    def _typed_from_corpus(self, mention: Mention) -> tuple[str, Mention] | None:
+        """An untyped name that is an extracted entity typed elsewhere in the corpus, with that entity's type."""
+        entity_id = self._extracted_ids.get(normalise_name(mention.key or mention.text))
+        entity = self._entities.get(entity_id) if entity_id else None
+        if entity is None:
+            return None
+        relation = mention.relation
+        if entity.type == "task" and relation != "proposes":
+            relation = "addresses"
+        elif relation == "evaluates_on" and entity.type != "dataset":
+            relation = "uses"
+        return entity_id, replace(mention, type=entity.type, confidence=CORPUS_TYPED_CONFIDENCE, relation=relation,
+                                  cue=mention.cue if relation == "proposes" else CORPUS_TYPED_CUE)
+
+    def link_paper(self, extraction: PaperExtraction) -> LinkedPaper:
+        """Pass two: a paper's mentions, results and relations as links to the settled entities."""
+        entities = self.entities()
+        paper = extraction.paper
+        mentions: list[tuple[str, Mention]] = []
+        untyped = []
+        for mention in extraction.mentions:
+            if mention.type:
+                mentions.append((self.entity_id(mention), mention))
+            else:
+                untyped.append(mention)
+        typed_here = [typed for typed in map(self._typed_from_corpus, untyped) if typed is not None]
+        by_entity: dict[str, list[Mention]] = {}
+        for entity_id, mention in mentions + typed_here:
+            by_entity.setdefault(entity_id, []).append(mention)
+        if typed_here:
+            mentions = sorted(mentions + typed_here, key=lambda item: (item[1].start, item[1].end))
+            for found in by_entity.values():
+                found.sort(key=lambda m: (m.start, m.end))
         links = []
-        for (paper_id, entity_id), mentions in self._links.items():
-            relation = next(r for r in RELATIONS if any(m.relation == r for m in mentions))
-            links.append(Link(paper_id, entity_id, relation, tuple(mentions)))
-        by_span = self._entity_at()
-        return LinkedGraph(papers, entities, links, self._paper_mentions, self._linked_results(by_span, entities),
-                           self._linked_relations(by_span, entities))
+        for entity_id, found in by_entity.items():
+            relation = next(r for r in RELATIONS if any(m.relation == r for m in found))
+            links.append(Link(paper.id, entity_id, relation, tuple(found)))
+        by_span = {(m.start, m.end): entity_id for entity_id, m in mentions}
+        return LinkedPaper(paper, links, mentions, self._linked_results(extraction.results, by_span, entities),
+                           self._linked_relations(extraction.relations, by_span, entities))
+
+    @staticmethod
+    def _linked_relations(relations: Iterable[EntityRelation], by_span: dict[tuple[int, int], str],
+                          entities: dict[str, Entity]) -> list[EntityRelation]:
+        """Entity relations between linked entities whose (corpus-wide) types fit the relation; the first evidence
+        per pair and relation."""
+        linked: dict[tuple[str, str, str, str], EntityRelation] = {}
+        for relation in relations:
+            source = by_span.get(relation.source_span)
+            target = by_span.get(relation.target_span)
+            if not source or not target or source == target:
+                continue
+            target_type = "dataset" if relation.relation == "evaluated_on" else "task"
+            if entities[source].type in MODEL_TYPES and entities[target].type == target_type:
+                linked.setdefault((relation.paper_id, source, relation.relation, target),
+                                  replace(relation, source_id=source, target_id=target))
+        return [linked[key] for key in sorted(linked)]  # (paper, source, relation, target) order
+
+    @staticmethod
+    def _linked_results(results: Iterable[Result], by_span: dict[tuple[int, int], str],
+                        entities: dict[str, Entity]) -> list[Result]:
+        """Each result with the entity ids of the mentions that name its dataset and method (when their
+        corpus-wide types are a dataset and a method or architecture)."""
+        linked = []
+        for result in results:
+            dataset = by_span.get(result.dataset_span) if result.dataset_span else None
+            method = by_span.get(result.method_span) if result.method_span else None
+            dataset = dataset if dataset and entities[dataset].type == "dataset" else None
+            method = method if method and entities[method].type in MODEL_TYPES else None
+            linked.append(replace(result, dataset_id=dataset, method_id=method,
+                                  dataset_span=result.dataset_span if dataset else None,
+                                  method_span=result.method_span if method else None))
+        return sorted(linked, key=lambda r: r.start)
 
 
 def link(extracted: Iterable[PaperExtraction], catalog: Catalog) -> LinkedGraph:
+    """Link extractions held in memory (both passes over the same list)."""
+    extracted = list(extracted)
     linker = Linker(catalog)
-    papers = []
     for item in extracted:
-        papers.append(item.paper)
-        linker.add(item.paper, item.mentions, item.results, item.relations)
-    return linker.result(papers)
+        linker.observe(item)
+    return LinkedGraph.collect(linker.entities(), (linker.link_paper(item) for item in extracted))

@@ -1,6 +1,6 @@
 """Reading an exported graph (graph.ttl / .nt / .jsonld / .rdf) back into a LinkedGraph, with pyoxigraph.
 
-The inverse of kg.export.rdf.to_rdf: papers, entities, links, every mention, result and entity-relation
+The inverse of kg.export.rdf: papers, entities, links, every mention, result and entity-relation
 statement come back, so a graph loaded from disk answers the same questions as one just built.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph
 
-from kg.export.rdf import ENTITY_RELATION_PROPERTIES, KG, RDF_FORMATS, RELATION_PROPERTIES, RES
+from kg.export.rdf import ENTITY_RELATION_PROPERTIES, KG_NS as KG, RDF_FORMATS, RELATION_PROPERTIES, RES_NS as RES
 from kg.linking import LinkedGraph
 from kg.model import Entity, EntityRelation, Link, Mention, Paper, Result, Source
 

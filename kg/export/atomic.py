@@ -16,19 +16,40 @@ def _umask() -> int:
     return mask
 
 
+class AtomicFile:
+    """A file written over a long time (a streamed export): `handle` is a hidden temporary file beside `path`;
+    `commit()` flushes it and renames it over `path`, `abort()` deletes it. Until commit, `path` is untouched."""
+
+    def __init__(self, path: str | Path, mode: str = "w", encoding: str | None = "utf-8"):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle: IO = tempfile.NamedTemporaryFile(
+            mode, dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp", delete=False,
+            encoding=None if "b" in mode else encoding)
+
+    @property
+    def temporary_path(self) -> Path:
+        return Path(self.handle.name)
+
+    def commit(self) -> Path:
+        with self.handle:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        os.chmod(self.handle.name, 0o666 & ~_umask())  # temp files are private; the result is an ordinary file
+        os.replace(self.handle.name, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        self.handle.close()
+        Path(self.handle.name).unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(mode, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-                                         delete=False, encoding=None if "b" in mode else encoding)
+    target = AtomicFile(path, mode, encoding)
     try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o666 & ~_umask())  # temp files are private; the result is an ordinary file
-        os.replace(handle.name, path)
+        yield target.handle
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        target.abort()
         raise
+    target.commit()

@@ -1,42 +1,135 @@
-"""GraphML export readable by networkx, igraph and Gephi.
+"""GraphML export readable by networkx, igraph and Gephi, streamed.
 
-GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and
-the Mention, Result and EntityRelation records are left to the RDF and mentions.jsonl. Every attribute keeps one type on
-every node or edge that has it, and no attribute is called `id` (igraph would drop the node ids).
+networkx can only write a graph it holds whole, so the file is written here element by element (each serialised
+by lxml, which does the escaping; only the two wrapping tags are constants): each paper node and its link edges go to a temporary body file as the paper is linked; `finish` writes the
+header (attribute keys), the entity nodes (their paper counts are known only at the end), the body, and the
+entity-to-entity edges (variant_of, broader, evaluated_on, applied_to, co_occurs_with).
+GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and the
+Mention, Result and EntityRelation records are left to the RDF and mentions.jsonl. Every attribute keeps one type
+on every node or edge that has it, and no attribute is called `id` (igraph would drop the node ids). Edge ids are
+the relation names, as networkx writes a MultiDiGraph's edge keys.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-import networkx as nx
+from lxml import etree
 
-from kg.export.atomic import atomic_write
+from kg.export.atomic import AtomicFile
+from kg.graph import (
+    GraphAggregates,
+    entity_attributes,
+    entity_node,
+    hierarchy_edges,
+    link_attributes,
+    paper_attributes,
+    paper_node,
+)
+from kg.linking import LinkedGraph, LinkedPaper
 from kg.text import without_xml_illegal
 
-_DROPPED = {"mentions", "statements", "results"}  # records: in the RDF and mentions.jsonl
+# (domain, name, GraphML type): every attribute either kind of element can carry, in file order
+KEYS = (
+    ("node", "kind", "string"), ("node", "label", "string"), ("node", "title", "string"),
+    ("node", "abstract", "string"), ("node", "url", "string"), ("node", "date", "string"),
+    ("node", "authors", "string"), ("node", "sources", "string"), ("node", "aliases", "string"),
+    ("node", "source", "string"), ("node", "papers", "long"),
+    ("edge", "relation", "string"), ("edge", "evidence", "long"), ("edge", "confidence", "double"),
+    ("edge", "weight", "long"), ("edge", "papers", "long"),
+)
+_KEY_IDS = {(domain, name): f"d{i}" for i, (domain, name, _) in enumerate(KEYS)}
 
 
-def _encode(value):
-    if isinstance(value, tuple | list | set | frozenset):
+def _text(value) -> str:
+    if isinstance(value, tuple | list):
         return "; ".join(without_xml_illegal(str(v)) for v in value)
-    if isinstance(value, str):
-        return without_xml_illegal(value)
-    return value
+    if isinstance(value, float):
+        return repr(value)
+    return without_xml_illegal(str(value))
 
 
-def graphml_ready(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    clean = nx.MultiDiGraph()
-    for node, data in graph.nodes(data=True):
-        clean.add_node(node, **{k: _encode(v) for k, v in data.items() if v is not None and k not in _DROPPED})
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        clean.add_edge(source, target, key=key,
-                       **{k: _encode(v) for k, v in data.items() if v is not None and k not in _DROPPED})
-    return clean
+_HEADER = (b"<?xml version='1.0' encoding='utf-8'?>\n"
+           b'<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+           b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           b'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+           b'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n')
+_GRAPH_START, _FOOTER = b'<graph edgedefault="directed">\n', b"</graph>\n</graphml>\n"
 
 
-def write_graphml(graph: nx.MultiDiGraph, out_dir: Path) -> Path:
-    path = out_dir / "graph.graphml"
-    with atomic_write(path, "wb") as handle:
-        nx.write_graphml(graphml_ready(graph), handle, encoding="utf-8", prettyprint=True)
-    return path
+def _element(tag: str, attributes: dict, data: dict, domain: str) -> bytes:
+    """One element, unqualified: inside the <graphml> root it is in the GraphML default namespace."""
+    element = etree.Element(tag, attributes)
+    for name, value in data.items():
+        key = _KEY_IDS.get((domain, name))
+        if key is None or value is None:
+            continue  # records (mentions, results) and absent values
+        etree.SubElement(element, "data", key=key).text = _text(value)
+    return etree.tostring(element, encoding="utf-8", pretty_print=True)
+
+
+def _node(node_id: str, data: dict) -> bytes:
+    return _element("node", {"id": node_id}, data, "node")
+
+
+def _edge(source: str, target: str, relation: str, data: dict) -> bytes:
+    return _element("edge", {"source": source, "target": target, "id": relation}, data, "edge")
+
+
+class GraphmlWriter:
+    def __init__(self, out_dir: Path):
+        self.path = Path(out_dir) / "graph.graphml"
+        self._body = AtomicFile(self.path.with_name(self.path.name + ".body"), "wb")
+
+    def add(self, item: LinkedPaper) -> None:
+        node = paper_node(item.paper.id)
+        write = self._body.handle.write
+        write(_node(node, paper_attributes(item.paper)))
+        for link in item.links:
+            write(_edge(node, entity_node(link.entity_id), link.relation, link_attributes(link)))
+
+    def finish(self, aggregates: GraphAggregates) -> Path:
+        self._body.handle.flush()
+        target = AtomicFile(self.path, "wb")
+        try:
+            self._write(target, aggregates)
+        except BaseException:
+            target.abort()
+            raise
+        finally:
+            self._body.abort()
+        return target.commit()
+
+    def _write(self, target: AtomicFile, aggregates: GraphAggregates) -> None:
+        entities, write = aggregates.entities, target.handle.write
+        write(_HEADER)
+        for (domain, name, kind), key in zip(KEYS, _KEY_IDS.values()):
+            write(etree.tostring(etree.Element("key", {"id": key, "for": domain, "attr.name": name,
+                                                       "attr.type": kind}), encoding="utf-8") + b"\n")
+        write(_GRAPH_START)
+        for entity in entities.values():
+            write(_node(entity_node(entity.id), entity_attributes(entity, aggregates.paper_counts.get(entity.id, 0))))
+        with open(self._body.temporary_path, "rb") as body:
+            shutil.copyfileobj(body, target.handle, 1 << 20)
+        for source, relation, target_id in hierarchy_edges(entities):
+            write(_edge(entity_node(source), entity_node(target_id), relation, {"relation": relation}))
+        for source, relation, target_id, papers in aggregates.entity_relation_edges():
+            write(_edge(entity_node(source), entity_node(target_id), relation, {"relation": relation, "papers": papers}))
+        for (first, second), weight in sorted(aggregates.co_occurrence.items()):
+            write(_edge(entity_node(first), entity_node(second), "co_occurs_with",
+                        {"relation": "co_occurs_with", "weight": weight}))
+        write(_FOOTER)
+
+    def abort(self) -> None:
+        self._body.abort()
+
+
+def write_graphml(linked: LinkedGraph, out_dir: Path) -> Path:
+    """A graph held in memory, written the same way as a streamed build."""
+    writer = GraphmlWriter(out_dir)
+    aggregates = GraphAggregates(linked.entities)
+    for item in linked.per_paper():
+        aggregates.add(item)
+        writer.add(item)
+    return writer.finish(aggregates)

@@ -51,16 +51,21 @@ def _safe_json(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def _links(graph: nx.MultiDiGraph, node: str) -> int:
+    """A paper's links, or the number of papers linking an entity (its `papers`, which a view graph holding only
+    some of the papers still carries whole)."""
+    data = graph.nodes[node]
+    if data["kind"] != "paper":
+        return data.get("papers", 0)
+    return sum(1 for _, _, relation in graph.out_edges(node, keys=True) if relation in LINK_RELATIONS)
+
+
 def select_nodes(graph: nx.MultiDiGraph, max_nodes: int) -> list[str]:
     """Every node when they fit; otherwise the most connected ones (ties by id), so the view stays usable."""
     nodes = sorted(graph.nodes)
     if len(nodes) <= max_nodes:
         return nodes
-    links = {node: 0 for node in nodes}
-    for source, target, relation in graph.edges(keys=True):
-        if relation in LINK_RELATIONS:
-            links[source] += 1
-            links[target] += 1
+    links = {node: _links(graph, node) for node in nodes}
     return sorted(sorted(nodes, key=lambda n: (-links[n], n))[:max_nodes])
 
 
@@ -144,8 +149,10 @@ def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) ->
                          relation=relation, arrows="to", color={"color": color, "opacity": 0.45})
     referenced = {item[0] for d in details.values() for item in d["links"] + d.get("cooccurring", [])}
     names = {node: graph.nodes[node]["label"] for node in sorted(referenced - kept_set)}
-    left_out = Counter(graph.nodes[n]["kind"] for n in graph.nodes if n not in kept_set)
-    note = (f"{len(kept)} of {graph.number_of_nodes()} nodes in this view; left out, as least connected: "
+    # a view graph of a streamed build holds some papers only; it carries the whole graph's node counts
+    totals = Counter(graph.graph.get("node_totals") or Counter(data["kind"] for _, data in graph.nodes(data=True)))
+    left_out = totals - Counter(graph.nodes[n]["kind"] for n in kept)
+    note = (f"{len(kept)} of {sum(totals.values())} nodes in this view; left out, as least connected: "
             + ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
             + " (raise --html-max-nodes, or use kg html --focus)" if left_out
             else f"{len(kept)} nodes, {len(edges)} links")

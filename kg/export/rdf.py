@@ -1,157 +1,252 @@
-"""RDF export following the contract in DESIGN.md (vocabulary: ontology/kg.ttl).
+"""RDF export following the contract in DESIGN.md (vocabulary: ontology/kg.ttl), streamed.
 
-IRIs are minted from ids (slugs and hashes), never from raw text, so any title or name gives valid RDF.
-Turtle comes out sorted by rdflib and N-Triples lines are sorted here. rdflib's JSON-LD and RDF/XML writers
-follow hash order (different bytes in every process), so those two are written by pyoxigraph from the sorted
-N-Triples, with the same prefixes: every format is byte-identical across runs.
+`RdfWriter` takes one linked paper at a time and appends its triples (paper, links, mentions, results,
+statements) as N-Triples to a temporary file; `finish` adds the entities and entity-to-entity edges, then either
+renames the file into place (N-Triples) or converts it in one streaming pass with pyoxigraph (Turtle, JSON-LD,
+RDF/XML). Memory stays flat whatever the corpus size, and the output is byte-identical for the same input
+(papers in corpus order, entities by id). IRIs are minted from ids (slugs and hashes), never from raw text, so
+any title or name gives valid RDF; terms are pyoxigraph objects, never strings glued into RDF syntax.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pyoxigraph
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
-from kg.export.atomic import atomic_write
-from kg.linking import LinkedGraph
+from kg.export.atomic import AtomicFile
+from kg.linking import LinkedGraph, LinkedPaper
+from kg.model import Entity, EntityRelation, Result
 
-KG = Namespace("https://w3id.org/paperkg/ontology#")
-RES = Namespace("https://w3id.org/paperkg/resource/")
-SCHEMA = Namespace("http://schema.org/")
-
-ENTITY_CLASSES = {"method": KG.Method, "dataset": KG.Dataset, "architecture": KG.Architecture, "task": KG.Task}
-RELATION_PROPERTIES = {"proposes": KG.proposes, "uses": KG.uses, "evaluates_on": KG.evaluatesOn,
-                       "addresses": KG.addresses}
-ENTITY_RELATION_PROPERTIES = {"evaluated_on": KG.evaluatedOn, "applied_to": KG.appliedTo}
+KG_NS = "https://w3id.org/paperkg/ontology#"
+RES_NS = "https://w3id.org/paperkg/resource/"
+PREFIXES = {
+    "kg": KG_NS, "dcterms": "http://purl.org/dc/terms/", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "schema": "http://schema.org/", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
 RDF_FORMATS = {"ttl": "graph.ttl", "nt": "graph.nt", "jsonld": "graph.jsonld", "xml": "graph.rdf"}
-_OXIGRAPH_FORMATS = {"jsonld": pyoxigraph.RdfFormat.JSON_LD, "xml": pyoxigraph.RdfFormat.RDF_XML}
+_OXIGRAPH_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
+                     "xml": RdfFormat.RDF_XML}
+# property IRIs by relation name (kg.model.RELATIONS and ENTITY_RELATIONS)
+RELATION_PROPERTIES = {"proposes": KG_NS + "proposes", "uses": KG_NS + "uses", "evaluates_on": KG_NS + "evaluatesOn",
+                       "addresses": KG_NS + "addresses"}
+ENTITY_RELATION_PROPERTIES = {"evaluated_on": KG_NS + "evaluatedOn", "applied_to": KG_NS + "appliedTo"}
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_FLUSH_EVERY = 512  # papers per N-Triples write
 
 
-def paper_iri(paper_id: str) -> URIRef:
-    return RES[f"paper/{paper_id}"]
+class _Vocabulary:
+    """The terms used, made once."""
+
+    def __init__(self):
+        def ns(name: str):
+            base = PREFIXES[name]
+            return lambda local: NamedNode(base + local)
+
+        kg, dcterms, skos, rdfs, xsd = ns("kg"), ns("dcterms"), ns("skos"), ns("rdfs"), ns("xsd")
+        self.type = NamedNode(PREFIXES["rdf"] + "type")
+        self.label, self.pref_label, self.alt_label = rdfs("label"), skos("prefLabel"), skos("altLabel")
+        self.broader, self.variant_of, self.origin = skos("broader"), kg("variantOf"), kg("origin")
+        self.title, self.abstract, self.identifier = dcterms("title"), dcterms("abstract"), dcterms("identifier")
+        self.date, self.creator, self.source, self.url = dcterms("date"), dcterms("creator"), dcterms("source"), \
+            NamedNode(PREFIXES["schema"] + "url")
+        self.paper, self.mention, self.result, self.statement = kg("Paper"), kg("Mention"), kg("Result"), kg("Statement")
+        self.entity_classes = {"method": kg("Method"), "dataset": kg("Dataset"), "architecture": kg("Architecture"),
+                               "task": kg("Task")}
+        self.relations = {name: NamedNode(iri) for name, iri in RELATION_PROPERTIES.items()}
+        self.entity_relations = {name: NamedNode(iri) for name, iri in ENTITY_RELATION_PROPERTIES.items()}
+        for name in ("inPaper", "denotes", "supports", "startChar", "endChar", "surfaceText", "sentence",
+                     "extractor", "confidence", "cue", "statedIn", "subjectEntity", "objectEntity", "subjectMention",
+                     "objectMention", "statesRelation", "reportedIn", "metric", "value", "unit", "onDataset",
+                     "datasetMention", "achievedBy", "methodMention"):
+            setattr(self, name, kg(name))
+        self.integer, self.decimal = xsd("integer"), xsd("decimal")
 
 
-def entity_iri(entity_id: str) -> URIRef:
-    return RES[f"entity/{entity_id}"]
+V = _Vocabulary()
 
 
-def mention_iri(paper_id: str, span: tuple[int, int]) -> URIRef:
-    return RES[f"mention/{paper_id}/{span[0]}-{span[1]}"]
+def paper_iri(paper_id: str) -> NamedNode:
+    return NamedNode(f"{RES_NS}paper/{paper_id}")
 
 
-def to_rdf(linked: LinkedGraph) -> Graph:
-    graph = Graph()
-    for prefix, namespace in (("kg", KG), ("res", RES), ("dcterms", DCTERMS), ("skos", SKOS),
-                              ("schema", SCHEMA), ("rdfs", RDFS), ("xsd", XSD)):
-        graph.bind(prefix, namespace)
-    add = graph.add
-    for paper in linked.papers:
-        node = paper_iri(paper.id)
-        add((node, RDF.type, KG.Paper))
-        add((node, DCTERMS.title, Literal(paper.title)))
-        add((node, DCTERMS.abstract, Literal(paper.abstract)))
-        add((node, DCTERMS.identifier, Literal(paper.id)))
-        if paper.url:
-            add((node, SCHEMA.url, URIRef(paper.url) if _SAFE_URL.match(paper.url) else Literal(paper.url)))
-        if paper.date:
-            add((node, DCTERMS.date, Literal(paper.date)))
-        for author in paper.authors:
-            add((node, DCTERMS.creator, Literal(author)))
-        for source in paper.sources:
-            add((node, DCTERMS.source, Literal(str(source))))
-    for entity in linked.entities.values():
-        node = entity_iri(entity.id)
-        add((node, RDF.type, ENTITY_CLASSES[entity.type]))
-        add((node, RDFS.label, Literal(entity.label)))
-        add((node, SKOS.prefLabel, Literal(entity.label)))
-        add((node, KG.origin, Literal(entity.source)))
-        for alias in entity.aliases:
-            add((node, SKOS.altLabel, Literal(alias)))
-        if entity.broader and entity.broader in linked.entities:
-            add((node, SKOS.broader, entity_iri(entity.broader)))
-        if entity.variant_of and entity.variant_of in linked.entities:
-            add((node, KG.variantOf, entity_iri(entity.variant_of)))
-    for link in linked.links:
-        paper, entity = paper_iri(link.paper_id), entity_iri(link.entity_id)
-        prop = RELATION_PROPERTIES[link.relation]
-        add((paper, prop, entity))
+def entity_iri(entity_id: str) -> NamedNode:
+    return NamedNode(f"{RES_NS}entity/{entity_id}")
+
+
+def mention_iri(paper_id: str, span: tuple[int, int]) -> NamedNode:
+    return NamedNode(f"{RES_NS}mention/{paper_id}/{span[0]}-{span[1]}")
+
+
+def _integer(value: int) -> Literal:
+    return Literal(str(value), datatype=V.integer)
+
+
+def _confidence(value: float) -> Literal:
+    return Literal(f"{value:.3f}", datatype=V.decimal)
+
+
+def _url(url: str) -> NamedNode | Literal:
+    if _SAFE_URL.match(url):
+        try:
+            return NamedNode(url)
+        except ValueError:
+            pass
+    return Literal(url)
+
+
+def paper_triples(item: LinkedPaper) -> Iterator[Triple]:
+    """Everything one paper contributes: its metadata, links, mention nodes, statements and results."""
+    paper = item.paper
+    node = paper_iri(paper.id)
+    yield Triple(node, V.type, V.paper)
+    yield Triple(node, V.title, Literal(paper.title))
+    yield Triple(node, V.abstract, Literal(paper.abstract))
+    yield Triple(node, V.identifier, Literal(paper.id))
+    if paper.url:
+        yield Triple(node, V.url, _url(paper.url))
+    if paper.date:
+        yield Triple(node, V.date, Literal(paper.date))
+    for author in paper.authors:
+        yield Triple(node, V.creator, Literal(author))
+    for source in paper.sources:
+        yield Triple(node, V.source, Literal(str(source)))
+    for link in item.links:
+        entity = entity_iri(link.entity_id)
+        yield Triple(node, V.relations[link.relation], entity)
         for mention in link.mentions:
-            node = mention_iri(link.paper_id, (mention.start, mention.end))
-            add((node, RDF.type, KG.Mention))
-            add((node, KG.inPaper, paper))
-            add((node, KG.denotes, entity))
-            add((node, KG.supports, RELATION_PROPERTIES[mention.relation]))
-            add((node, KG.startChar, Literal(mention.start, datatype=XSD.integer)))
-            add((node, KG.endChar, Literal(mention.end, datatype=XSD.integer)))
-            add((node, KG.surfaceText, Literal(mention.text)))
-            add((node, KG.sentence, Literal(mention.sentence)))
-            add((node, KG.extractor, Literal(mention.extractor)))
-            add((node, KG.confidence, Literal(f"{mention.confidence:.3f}", datatype=XSD.decimal)))
+            subject = mention_iri(paper.id, (mention.start, mention.end))
+            yield Triple(subject, V.type, V.mention)
+            yield Triple(subject, V.inPaper, node)
+            yield Triple(subject, V.denotes, entity)
+            yield Triple(subject, V.supports, V.relations[mention.relation])
+            yield Triple(subject, V.startChar, _integer(mention.start))
+            yield Triple(subject, V.endChar, _integer(mention.end))
+            yield Triple(subject, V.surfaceText, Literal(mention.text))
+            yield Triple(subject, V.sentence, Literal(mention.sentence))
+            yield Triple(subject, V.extractor, Literal(mention.extractor))
+            yield Triple(subject, V.confidence, _confidence(mention.confidence))
             if mention.cue:
-                add((node, KG.cue, Literal(mention.cue)))
-    for relation in linked.entity_relations:
-        prop = ENTITY_RELATION_PROPERTIES[relation.relation]
-        source, target = entity_iri(relation.source_id), entity_iri(relation.target_id)
-        add((source, prop, target))
-        node = RES[f"statement/{relation.paper_id}/{relation.relation}/{relation.source_span[0]}-"
-                   f"{relation.target_span[0]}"]
-        add((node, RDF.type, KG.Statement))
-        add((node, KG.statedIn, paper_iri(relation.paper_id)))
-        add((node, KG.subjectEntity, source))
-        add((node, KG.objectEntity, target))
-        add((node, KG.subjectMention, mention_iri(relation.paper_id, relation.source_span)))
-        add((node, KG.objectMention, mention_iri(relation.paper_id, relation.target_span)))
-        add((node, KG.statesRelation, prop))
-        add((node, KG.sentence, Literal(relation.sentence)))
-        add((node, KG.cue, Literal(relation.cue)))
-        add((node, KG.confidence, Literal(f"{relation.confidence:.3f}", datatype=XSD.decimal)))
-    for result in linked.results:
-        node = RES[f"result/{result.paper_id}/{result.start}-{result.end}"]
-        add((node, RDF.type, KG.Result))
-        add((node, KG.reportedIn, paper_iri(result.paper_id)))
-        add((node, KG.metric, Literal(result.metric)))
-        add((node, KG.value, Literal(result.value, datatype=XSD.decimal)))
-        if result.unit:
-            add((node, KG.unit, Literal(result.unit)))
-        if result.dataset_id:
-            add((node, KG.onDataset, entity_iri(result.dataset_id)))
-            add((node, KG.datasetMention, mention_iri(result.paper_id, result.dataset_span)))
-        if result.method_id:
-            add((node, KG.achievedBy, entity_iri(result.method_id)))
-            add((node, KG.methodMention, mention_iri(result.paper_id, result.method_span)))
-        add((node, KG.startChar, Literal(result.start, datatype=XSD.integer)))
-        add((node, KG.endChar, Literal(result.end, datatype=XSD.integer)))
-        add((node, KG.surfaceText, Literal(result.text)))
-        add((node, KG.sentence, Literal(result.sentence)))
-        add((node, KG.confidence, Literal(f"{result.confidence:.3f}", datatype=XSD.decimal)))
-    return graph
+                yield Triple(subject, V.cue, Literal(mention.cue))
+    for relation in item.entity_relations:
+        yield from _statement_triples(relation)
+    for result in item.results:
+        yield from _result_triples(result)
 
 
-def prefixes(graph: Graph) -> dict[str, str]:
-    return {prefix: str(namespace) for prefix, namespace in graph.namespaces()
-            if prefix in {"kg", "res", "dcterms", "skos", "schema", "rdfs", "xsd", "rdf"}}
+def _statement_triples(relation: EntityRelation) -> Iterator[Triple]:
+    prop = V.entity_relations[relation.relation]
+    node = NamedNode(f"{RES_NS}statement/{relation.paper_id}/{relation.relation}/{relation.source_span[0]}-"
+                     f"{relation.target_span[0]}")
+    yield Triple(node, V.type, V.statement)
+    yield Triple(node, V.statedIn, paper_iri(relation.paper_id))
+    yield Triple(node, V.subjectEntity, entity_iri(relation.source_id))
+    yield Triple(node, V.objectEntity, entity_iri(relation.target_id))
+    yield Triple(node, V.subjectMention, mention_iri(relation.paper_id, relation.source_span))
+    yield Triple(node, V.objectMention, mention_iri(relation.paper_id, relation.target_span))
+    yield Triple(node, V.statesRelation, prop)
+    yield Triple(node, V.sentence, Literal(relation.sentence))
+    yield Triple(node, V.cue, Literal(relation.cue))
+    yield Triple(node, V.confidence, _confidence(relation.confidence))
 
 
-def serialize(graph: Graph, rdf_format: str) -> bytes:
-    if rdf_format not in RDF_FORMATS:
-        raise ValueError(f"unknown RDF format {rdf_format!r}; choose one of {', '.join(RDF_FORMATS)}")
-    if rdf_format == "ttl":
-        return graph.serialize(format="turtle", encoding="utf-8")
-    lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
-    sorted_nt = b"".join(sorted(line + b"\n" for line in lines if line.strip()))
-    if rdf_format == "nt":
-        return sorted_nt
-    triples = pyoxigraph.parse(sorted_nt, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(triples, format=_OXIGRAPH_FORMATS[rdf_format], prefixes=prefixes(graph))
+def _result_triples(result: Result) -> Iterator[Triple]:
+    node = NamedNode(f"{RES_NS}result/{result.paper_id}/{result.start}-{result.end}")
+    yield Triple(node, V.type, V.result)
+    yield Triple(node, V.reportedIn, paper_iri(result.paper_id))
+    yield Triple(node, V.metric, Literal(result.metric))
+    yield Triple(node, V.value, Literal(result.value, datatype=V.decimal))
+    if result.unit:
+        yield Triple(node, V.unit, Literal(result.unit))
+    if result.dataset_id:
+        yield Triple(node, V.onDataset, entity_iri(result.dataset_id))
+        yield Triple(node, V.datasetMention, mention_iri(result.paper_id, result.dataset_span))
+    if result.method_id:
+        yield Triple(node, V.achievedBy, entity_iri(result.method_id))
+        yield Triple(node, V.methodMention, mention_iri(result.paper_id, result.method_span))
+    yield Triple(node, V.startChar, _integer(result.start))
+    yield Triple(node, V.endChar, _integer(result.end))
+    yield Triple(node, V.surfaceText, Literal(result.text))
+    yield Triple(node, V.sentence, Literal(result.sentence))
+    yield Triple(node, V.confidence, _confidence(result.confidence))
+
+
+def entity_triples(entities: dict[str, Entity]) -> Iterator[Triple]:
+    for entity in entities.values():
+        node = entity_iri(entity.id)
+        yield Triple(node, V.type, V.entity_classes[entity.type])
+        yield Triple(node, V.label, Literal(entity.label))
+        yield Triple(node, V.pref_label, Literal(entity.label))
+        yield Triple(node, V.origin, Literal(entity.source))
+        for alias in entity.aliases:
+            yield Triple(node, V.alt_label, Literal(alias))
+        if entity.broader and entity.broader in entities:
+            yield Triple(node, V.broader, entity_iri(entity.broader))
+        if entity.variant_of and entity.variant_of in entities:
+            yield Triple(node, V.variant_of, entity_iri(entity.variant_of))
+
+
+def entity_relation_triples(edges: Iterable[tuple[str, str, str]]) -> Iterator[Triple]:
+    for source, relation, target in edges:
+        yield Triple(entity_iri(source), V.entity_relations[relation], entity_iri(target))
+
+
+class RdfWriter:
+    def __init__(self, out_dir: Path, rdf_format: str = "ttl"):
+        if rdf_format not in RDF_FORMATS:
+            raise ValueError(f"unknown RDF format {rdf_format!r}; choose one of {', '.join(RDF_FORMATS)}")
+        self.format = rdf_format
+        self.path = Path(out_dir) / RDF_FORMATS[rdf_format]
+        self._ntriples = AtomicFile(self.path.with_name(self.path.name + ".nt") if rdf_format != "nt" else self.path,
+                                    "wb")
+        self._pending: list[Triple] = []
+        self._papers_pending = 0
+
+    def add(self, item: LinkedPaper) -> None:
+        self._pending.extend(dict.fromkeys(paper_triples(item)))  # a span linked twice gives one mention node
+        self._papers_pending += 1
+        if self._papers_pending >= _FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._ntriples.handle.write(serialize(self._pending, format=RdfFormat.N_TRIPLES))
+        self._pending, self._papers_pending = [], 0
+
+    def finish(self, entities: dict[str, Entity], relation_edges: Iterable[tuple[str, str, str]]) -> Path:
+        self._flush()
+        self._pending = [*entity_triples(entities), *entity_relation_triples(relation_edges)]
+        self._flush()
+        if self.format == "nt":
+            return self._ntriples.commit()
+        self._ntriples.handle.flush()
+        target = AtomicFile(self.path, "wb")
+        try:
+            triples = parse(path=str(self._ntriples.temporary_path), format=RdfFormat.N_TRIPLES)
+            serialize(triples, target.handle, format=_OXIGRAPH_FORMATS[self.format], prefixes=PREFIXES)
+        except BaseException:
+            target.abort()
+            raise
+        finally:
+            self._ntriples.abort()
+        return target.commit()
+
+    def abort(self) -> None:
+        self._ntriples.abort()
 
 
 def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
-    data = serialize(to_rdf(linked), rdf_format)
-    path = out_dir / RDF_FORMATS[rdf_format]
-    with atomic_write(path, "wb") as handle:
-        handle.write(data)
-    return path
+    """A graph held in memory, written the same way as a streamed build."""
+    writer = RdfWriter(out_dir, rdf_format)
+    try:
+        for item in linked.per_paper():
+            writer.add(item)
+    except BaseException:
+        writer.abort()
+        raise
+    edges = sorted({(r.source_id, r.relation, r.target_id) for r in linked.entity_relations})
+    return writer.finish(linked.entities, edges)
+

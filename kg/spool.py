@@ -1,0 +1,136 @@
+"""The build state kept beside the exports (`<out>/.paperkg/`), so a build can be updated with new papers without
+re-extracting the old ones, and so pass two of the linker can re-read extractions from disk instead of memory.
+
+- `segments/NNNNNN.pickle`: each build or update appends one segment, a stream of pickled batches of
+  kg.extraction.PaperExtraction in corpus order;
+- `duplicates.pickle`: the later records of papers already read (text dropped), folded into them when written;
+- `manifest.json`: the segments in order and a fingerprint of what extraction depends on (catalog, extractor data,
+  pipeline settings): an update against a different fingerprint is refused, since old and new papers would be
+  extracted differently.
+The state is this program's own output; like any pickle, do not load one from a source you do not trust.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+
+from kg.corpus import RawRecord
+from kg.export.atomic import AtomicFile, atomic_write
+from kg.extraction import PaperExtraction
+
+STATE_DIR = ".paperkg"
+STATE_VERSION = 1
+
+
+class StateError(Exception):
+    """A build directory whose state cannot be updated (missing, from another version, other settings)."""
+
+
+def fingerprint(settings: dict) -> str:
+    """A digest of everything extraction depends on besides the text: data files and pipeline settings."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    for package, folder in (("ontology", "catalog"), ("extractors", "data")):
+        root = Path(str(resources.files(package).joinpath(folder)))
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class SegmentWriter:
+    """Appends batches of extractions to a new segment, atomically (nothing appears until `commit`)."""
+
+    def __init__(self, path: Path):
+        self._file = AtomicFile(path, "wb")
+        self.papers = 0
+
+    def write(self, batch: list[PaperExtraction]) -> None:
+        if batch:
+            pickle.dump(batch, self._file.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            self.papers += len(batch)
+
+    def commit(self) -> Path:
+        return self._file.commit()
+
+    def abort(self) -> None:
+        self._file.abort()
+
+    @property
+    def temporary_path(self) -> Path:
+        return self._file.temporary_path
+
+    def flush(self) -> None:
+        self._file.handle.flush()
+
+
+def read_segment(path: Path) -> Iterator[PaperExtraction]:
+    with open(path, "rb") as handle:
+        while True:
+            try:
+                batch = pickle.load(handle)
+            except EOFError:
+                return
+            yield from batch
+
+
+class BuildState:
+    def __init__(self, out_dir: Path):
+        self.root = Path(out_dir) / STATE_DIR
+        self.manifest_path = self.root / "manifest.json"
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def manifest(self) -> dict:
+        try:
+            manifest = json.loads(self.manifest_path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise StateError(f"{self.root.parent} has no paperkg build to update (no {self.manifest_path}); "
+                             "run `kg build` into it first") from None
+        except (OSError, ValueError) as error:
+            raise StateError(f"{self.manifest_path}: unreadable build state ({error})") from None
+        if manifest.get("version") != STATE_VERSION:
+            raise StateError(f"{self.manifest_path}: build state version {manifest.get('version')}, this paperkg "
+                             f"reads version {STATE_VERSION}; rebuild without --update")
+        return manifest
+
+    def check(self, expected_fingerprint: str) -> dict:
+        manifest = self.manifest()
+        if manifest["fingerprint"] != expected_fingerprint:
+            raise StateError(f"{self.root.parent} was built with another catalog, extractor data or pipeline "
+                             "settings; its papers would be extracted differently from the new ones, so rebuild "
+                             "without --update")
+        return manifest
+
+    def segments(self, manifest: dict) -> list[Path]:
+        return [self.root / "segments" / name for name in manifest["segments"]]
+
+    def new_segment(self, manifest: dict | None) -> SegmentWriter:
+        number = len(manifest["segments"]) if manifest else 0
+        return SegmentWriter(self.root / "segments" / f"{number:06d}.pickle")
+
+    def read(self, manifest: dict) -> Iterator[PaperExtraction]:
+        for path in self.segments(manifest):
+            yield from read_segment(path)
+
+    def duplicates(self) -> dict[str, list[RawRecord]]:
+        path = self.root / "duplicates.pickle"
+        if not path.is_file():
+            return {}
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+
+    def save(self, settings_fingerprint: str, segments: Iterable[Path], duplicates: dict[str, list[RawRecord]],
+             papers: int) -> None:
+        """Record the state after a build: duplicates first, the manifest (which names the segments) last."""
+        with atomic_write(self.root / "duplicates.pickle", "wb") as handle:
+            pickle.dump(duplicates, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        manifest = {"version": STATE_VERSION, "fingerprint": settings_fingerprint,
+                    "segments": [p.name for p in segments], "papers": papers}
+        with atomic_write(self.manifest_path) as handle:
+            handle.write(json.dumps(manifest, indent=2) + "\n")
