@@ -1,0 +1,126 @@
+"""Streamed builds at any scale: local worker processes, a Dask cluster and incremental updates all give the same
+files as one process building everything at once; the HTML view keeps to its node budget."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kg.builder import build, build_directory, write_exports
+from kg.cli import app
+from kg.spool import BuildState, StateError
+
+EXPORTS = ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")
+
+
+def _exports(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in EXPORTS}
+
+
+@pytest.fixture(scope="module")
+def two_listings(seed_files) -> list[Path]:
+    """Two daily-papers listings that share ten papers (so merging across sources is exercised)."""
+    return [seed_files[0], seed_files[1]]
+
+
+@pytest.fixture(scope="module")
+def one_process_build(two_listings, tmp_path_factory) -> tuple[Path, object]:
+    out = tmp_path_factory.mktemp("one-process")
+    return out, build_directory(two_listings, out)
+
+
+def test_streamed_build_writes_what_the_in_memory_graph_writes(two_listings, one_process_build, tmp_path):
+    out, summary = one_process_build
+    result = build(two_listings)
+    write_exports(result, tmp_path)
+    assert _exports(tmp_path) == _exports(out)
+    assert summary.aggregates.papers == len(result.linked.papers) == 115
+    assert sum(summary.aggregates.links_per_relation.values()) == len(result.linked.links)
+
+
+def test_two_local_workers_give_byte_identical_exports(two_listings, one_process_build, tmp_path):
+    out, _ = one_process_build
+    build_directory(two_listings, tmp_path, workers=2)
+    assert _exports(tmp_path) == _exports(out)
+
+
+def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_build, tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    out, _ = one_process_build
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        summary = build_directory(two_listings, tmp_path, dask_address=cluster.scheduler_address, batch_size=16)
+        with Client(cluster.scheduler_address) as client:  # the work really ran on both workers
+            loaded = client.run(lambda: __import__("kg.executors").executors.pipeline.cache_info().currsize)
+    assert _exports(tmp_path) == _exports(out)
+    assert summary.papers_extracted == 115
+    assert len(loaded) == 2 and set(loaded.values()) <= {0, 1} and sum(loaded.values()) >= 1, \
+        "a worker that ran batches built the pipeline once and kept it"
+
+
+def test_update_adds_new_papers_only_and_matches_a_full_build(two_listings, one_process_build, tmp_path):
+    out, _ = one_process_build
+    first = build_directory(two_listings[:1], tmp_path)
+    assert first.papers_extracted == 55
+    second = build_directory(two_listings[1:], tmp_path, update=True)
+    assert second.papers_extracted == 60, "only papers not already in the build are extracted"
+    assert second.aggregates.papers == 115
+    assert _exports(tmp_path) == _exports(out), "old + new = one build of both"
+    merged = [json.loads(line) for line in (tmp_path / "mentions.jsonl").read_text("utf-8").splitlines()]
+    both = [r for r in merged if {Path(s.rsplit(":", 1)[0]).name for s in r["sources"]} ==
+            {two_listings[0].name, two_listings[1].name}]
+    assert len(both) == 10, "a paper already present from another listing is merged, not duplicated"
+
+
+def test_update_twice_with_the_same_input_changes_nothing(two_listings, tmp_path):
+    build_directory(two_listings[:1], tmp_path)
+    build_directory(two_listings[1:], tmp_path, update=True)
+    before = _exports(tmp_path)
+    again = build_directory(two_listings[1:], tmp_path, update=True)
+    assert again.papers_extracted == 0
+    assert _exports(tmp_path) == before
+    assert len(list((tmp_path / ".paperkg" / "segments").iterdir())) == 2
+
+
+def test_update_refuses_a_build_made_with_other_extraction_settings(two_listings, tmp_path):
+    build_directory(two_listings[:1], tmp_path)
+    manifest = json.loads((tmp_path / ".paperkg" / "manifest.json").read_text())
+    manifest["fingerprint"] = "0" * 64
+    (tmp_path / ".paperkg" / "manifest.json").write_text(json.dumps(manifest))
+    before = _exports(tmp_path)
+    with pytest.raises(StateError, match="another catalog"):
+        build_directory(two_listings[1:], tmp_path, update=True)
+    assert _exports(tmp_path) == before
+    assert not list(tmp_path.glob(".*.tmp")) and not list((tmp_path / ".paperkg").rglob("*.tmp"))
+
+
+def test_update_command_names_a_directory_with_no_build(two_listings, tmp_path):
+    result = CliRunner().invoke(app, ["build", "--update", str(tmp_path / "nothing"), str(two_listings[0])])
+    assert result.exit_code == 2
+    assert "no paperkg build to update" in result.output and "nothing" in result.output
+
+
+def test_fresh_build_replaces_an_older_state(two_listings, tmp_path):
+    build_directory(two_listings[:1], tmp_path)
+    build_directory(two_listings[1:], tmp_path, update=True)
+    build_directory(two_listings[1:], tmp_path)  # not an update: starts over
+    assert BuildState(tmp_path).manifest()["papers"] == 70
+    assert [p.name for p in (tmp_path / ".paperkg" / "segments").iterdir()] == ["000000.pickle"]
+
+
+def test_html_view_keeps_its_budget_and_counts_the_whole_graph(two_listings, tmp_path):
+    summary = build_directory(two_listings, tmp_path, html_max_nodes=60)
+    html = (tmp_path / "graph.html").read_text("utf-8")
+    data = json.loads(html.split('id="graph-data">')[1].split("</script>")[0])
+    assert len(data["nodes"]) == 60
+    total = summary.aggregates.papers + len(summary.entities)
+    assert f"60 of {total} nodes in this view" in html
+    shown = {n["id"]: n for n in data["nodes"]}
+    most_linked = max(summary.aggregates.paper_counts.items(), key=lambda item: (item[1], item[0]))
+    assert shown[f"entity:{most_linked[0]}"]["papers"] == most_linked[1], "entity sizes count every paper"
+    left_out = re.search(r"left out, as least connected: ([^(]*)\(", html).group(1)
+    assert sum(int(n) for n in re.findall(r"(\d+) \w+", left_out)) == total - 60
