@@ -22,6 +22,7 @@ from kg.names import normalise_name
 
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
+_TWO_CAPITALS = re.compile(r"[A-Z][^A-Z]*[A-Z]")  # every name shape has two capitals: a cheap test to run first
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
@@ -60,6 +61,8 @@ class NameDetector:
     def _candidates(self, doc: Doc):
         text = doc.text  # Doc.text joins every token on each access: read it once
         for match in _WORD.finditer(text):
+            if not _TWO_CAPITALS.search(match.group()):
+                continue
             word = self.typer.strip_derivation(match.group())
             start, end = match.start(), match.start() + len(word)
             shape = name_shape(word)

@@ -1,0 +1,181 @@
+"""Build benchmark: synthetic corpora of N abstracts made from the seed sentences, built with `kg build`'s streamed
+builder, stage by stage, against bare spaCy tokenisation of the same abstracts as the ceiling.
+
+    .venv/bin/python bench/run.py                              # 10k and 100k abstracts, 1 and 2 workers
+    .venv/bin/python bench/run.py --sizes 1000000 --workers 2  # the million
+    make bench
+
+Each (size, workers) build runs in its own process; its peak memory is the largest sum of resident memory over
+that process and its workers, sampled every 0.2 s. Corpora are generated deterministically (seeded) into --work
+and reused. Not part of the test suite: minutes to hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+STAGES = ("read", "extract", "spool", "link", "graph", "export rdf", "export graphml", "export html",
+          "export mentions")
+
+
+# ---------------------------------------------------------------- corpora
+
+def seed_material() -> tuple[list[str], list[str]]:
+    """Titles and abstract sentences of the seed listings (or the bundled sample corpus)."""
+    from kg.corpus import read_corpus
+
+    inputs = sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else None
+    papers = read_corpus(inputs).papers
+    sentences = sorted({s for p in papers for s in SENTENCE_END.split(p.abstract) if len(s.split()) >= 4})
+    return sorted({p.title for p in papers}), sentences
+
+
+def generate(size: int, path: Path, seed: int = 20261122) -> Path:
+    """`size` abstracts of 4 to 9 seed sentences each, titles from the seeds numbered apart, as JSON Lines."""
+    if path.is_file():
+        return path
+    titles, sentences = seed_material()
+    rng = random.Random(seed)
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        for i in range(size):
+            abstract = " ".join(rng.choice(sentences) for _ in range(rng.randint(4, 9)))
+            record = {"id": f"syn-{i:07d}", "title": f"{rng.choice(titles)} ({i})", "abstract": abstract,
+                      "date": f"20{20 + i % 6}-{1 + i % 12:02d}-01"}
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    temporary.replace(path)
+    return path
+
+
+# ---------------------------------------------------------------- measurements
+
+def tokeniser_rate(corpus: Path) -> float:
+    """Abstracts per second of bare `spacy.blank("en")` tokenisation over the same texts (title, blank line,
+    abstract, as the extractors read them), on one core."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    texts = []
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            texts.append(f"{record['title']}\n\n{record['abstract']}")
+    started = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=256):
+        pass
+    return len(texts) / (time.perf_counter() - started)
+
+
+def _tree_rss(process) -> int:
+    import psutil
+
+    total = 0
+    for member in [process, *process.children(recursive=True)]:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_build(corpus: Path, out: Path, workers: int) -> dict:
+    """One `kg build` in a child process: stage seconds, wall time, peak memory of the process tree, output sizes."""
+    import psutil
+
+    command = [sys.executable, __file__, "--child", str(corpus), str(out), str(workers)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    watched = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        peak = max(peak, _tree_rss(watched))
+        time.sleep(0.2)
+    wall = time.perf_counter() - started
+    output = child.stdout.read()
+    if child.returncode:
+        raise RuntimeError(f"build failed ({child.returncode}): {' '.join(command)}")
+    report = json.loads(output.strip().splitlines()[-1])
+    report.update(wall=wall, peak_rss=peak)
+    return report
+
+
+def child(corpus: str, out: str, workers: int) -> None:
+    from kg.builder import build_directory
+
+    started = time.perf_counter()
+    summary = build_directory([corpus], out, workers=workers)
+    total = time.perf_counter() - started
+    print(json.dumps({"papers": summary.aggregates.papers, "entities": len(summary.entities),
+                      "seconds": summary.seconds, "total": total,
+                      "files": {f.name: f.stat().st_size for f in summary.files}}))
+
+
+# ---------------------------------------------------------------- report
+
+def _rate(papers: int, seconds: float) -> str:
+    return f"{papers / seconds:,.0f}" if seconds > 0 else "–"
+
+
+def table(rows: list[dict]) -> str:
+    header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports share | "
+              "tokeniser /s | extract ÷ tokeniser | speed-up vs 1 worker | ttl | graphml | html | mentions |")
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    for row in rows:
+        seconds, papers = row["seconds"], row["papers"]
+        exports = sum(v for k, v in seconds.items() if k.startswith("export"))
+        sizes = row["files"]
+        lines.append(
+            f"| {papers:,} | {row['workers']} | {row['total']:.0f} | {row['peak_rss'] / 2**30:.2f} GiB | "
+            + " | ".join(_rate(papers, seconds.get(stage, 0.0)) for stage in STAGES)
+            + f" | {100 * exports / row['total']:.0f}% | {row['tokeniser']:,.0f} | "
+            + (f"{papers / seconds['extract'] / row['tokeniser']:.3f}" if row["workers"] == 1 else "–")
+            + f" | {row.get('speedup', '–')} | "
+            + " | ".join(f"{sizes.get(name, 0) / 2**20:,.0f} MiB" for name in
+                         ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes")
+    parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "paperkg-bench")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], int(args.child[2]))
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        corpus = generate(size, args.work / f"synthetic-{size}.jsonl")
+        ceiling = tokeniser_rate(corpus)
+        one_worker = None
+        for workers in (int(w) for w in args.workers.split(",")):
+            row = run_build(corpus, args.work / f"out-{size}-{workers}", workers)
+            row.update(workers=workers, tokeniser=ceiling)
+            if workers == 1:
+                one_worker = row["total"]
+            elif one_worker:
+                row["speedup"] = f"{one_worker / row['total']:.2f}×"
+            rows.append(row)
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+    report = table(rows)
+    print("\n" + report)
+    (args.work / "results.json").write_text(json.dumps(rows, indent=2))
+    (args.work / "results.md").write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
