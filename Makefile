@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build test chromium screenshot bench-queries clean
+.PHONY: setup build test chromium screenshot bench bench-queries clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: setup chromium
 ## The README's screenshot, taken by the browser test's own setup (docs/screenshot.png).
 screenshot: setup chromium
 	PAPERKG_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(PY) -m pytest -q tests/test_html_browser.py -k readme_screenshot
+
+## Build benchmark: synthetic 10k and 100k abstracts, 1 and 2 workers (not part of the test suite; ~20 minutes).
+## Other sizes: .venv/bin/python bench/run.py --sizes 1000000 --workers 2
+bench: setup
+	$(PY) bench/run.py
 
 ## Query-latency benchmark, rdflib vs pyoxigraph (not part of the test suite; minutes, and GBs of memory).
 bench-queries: setup
