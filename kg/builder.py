@@ -12,9 +12,12 @@ Two entry points over the same stages:
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import shutil
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,16 +25,17 @@ from pathlib import Path
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import BATCH_SIZE, PipelineSettings, extract_papers, pipeline
+from kg.executors import BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, extract_papers, pipeline
+from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
 from kg.extraction import PaperExtraction
 from kg.graph import GraphAggregates, build_graph
-from kg.linking import LinkedGraph, LinkedPaper, Linker, link
+from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
-from kg.spool import BuildState, SegmentWriter, fingerprint
+from kg.spool import BuildState, SegmentWriter, fingerprint, read_frames
 
 SPOOL_BATCH = 256  # extractions per pickled batch in the build state
 
@@ -113,8 +117,12 @@ def build_corpus(corpus: Corpus, spacy_model: str | None = None, exclude_catalog
 def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "ttl",
                   html_max_nodes: int = DEFAULT_MAX_NODES) -> list[Path]:
     """Write a graph built in memory, with the streamed build's exporters."""
-    summary = BuildSummary(result.corpus, result.linked.entities, GraphAggregates(result.linked.entities))
-    _export(result.linked.per_paper(), summary, Path(out_dir), rdf_format, html_max_nodes)
+    entities = result.linked.entities
+    summary = BuildSummary(result.corpus, entities, GraphAggregates(entities, view_size=html_max_nodes))
+    papers = list(result.linked.per_paper())
+    batches = (encode_batch(papers[i:i + SPOOL_BATCH], entities, summary.aggregates.view_threshold(),
+                            RdfWriter.encoding_for(rdf_format)) for i in range(0, len(papers), SPOOL_BATCH))
+    _export(batches, summary, Path(out_dir), rdf_format, html_max_nodes)
     result.files.extend(summary.files)
     result.seconds.update({k: v for k, v in summary.seconds.items() if k.startswith("export")})
     return result.files
@@ -177,8 +185,11 @@ def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *,
         segment.flush()
         segments = [*old_segments, segment.temporary_path]
         entities = linker.entities()
-        summary = BuildSummary(corpus, entities, GraphAggregates(entities), papers_extracted=papers_extracted)
-        _export(_link_pass(segments, stream, linker, clock), summary, out, rdf_format, html_max_nodes)
+        summary = BuildSummary(corpus, entities, GraphAggregates(entities, view_size=html_max_nodes),
+                               papers_extracted=papers_extracted)
+        pass_two = _PassTwo(stream, linker, RdfWriter.encoding_for(rdf_format))
+        batches = _link_pass(segments, pass_two, summary.aggregates, workers, clock)
+        _export(batches, summary, out, rdf_format, html_max_nodes)
     except BaseException:
         segment.abort()
         raise
@@ -192,7 +203,8 @@ def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *,
         for stale in (state.root / "segments").glob("*"):
             if stale not in segments:
                 stale.unlink() if stale.is_file() else shutil.rmtree(stale)
-    summary.seconds = {**{k: clock.seconds[k] for k in ("read", "extract", "spool", "link")}, **summary.seconds}
+    summary.seconds["link"] += clock.seconds["link"]  # pass one's name counting, then pass two's linking
+    summary.seconds = {**{k: clock.seconds[k] for k in ("read", "extract", "spool")}, **summary.seconds}
     return summary
 
 
@@ -225,38 +237,76 @@ def _extract_pass(extracted: Iterable[PaperExtraction], linker: Linker, segment:
     return count
 
 
-def _link_pass(segments: list[Path], stream: PaperStream, linker: Linker, clock: _Clock) -> Iterator[LinkedPaper]:
-    """Pass two: every spooled extraction, its paper with later duplicates merged in, linked."""
-    from kg.spool import read_segment
+class _PassTwo:
+    """Links spooled batches and encodes them for every export. Built in the main process once entities are
+    settled; worker processes forked after that inherit it (linker, entities, duplicates) instead of receiving it."""
 
-    for path in segments:
-        for item in clock.timed("spool", read_segment(path)):
-            started = time.perf_counter()
-            final = stream.final(item.paper)
-            if final is not item.paper:
-                item = replace(item, paper=final)
-            linked = linker.link_paper(item)
-            clock.add("link", started)
-            yield linked
+    def __init__(self, stream: PaperStream, linker: Linker, rdf_encoding: str):
+        self.stream, self.linker, self.entities = stream, linker, linker.entities()
+        self.rdf_encoding = rdf_encoding
+
+    def encode(self, frame: bytes, view_threshold: int | None) -> EncodedBatch:
+        started = time.perf_counter()
+        linked = []
+        for item in pickle.loads(frame):
+            final = self.stream.final(item.paper)
+            linked.append(self.linker.link_paper(item if final is item.paper else replace(item, paper=final)))
+        return encode_batch(linked, self.entities, view_threshold, self.rdf_encoding,
+                            link_seconds=time.perf_counter() - started)
 
 
-def _export(linked_papers: Iterable[LinkedPaper], summary: BuildSummary, out: Path, rdf_format: str,
+_PASS_TWO: _PassTwo | None = None  # what forked pass-two workers inherit
+
+
+def _encode_in_worker(frame: bytes, view_threshold: int | None) -> EncodedBatch:
+    return _PASS_TWO.encode(frame, view_threshold)
+
+
+def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggregates, workers: int,
+               clock: _Clock) -> Iterator[EncodedBatch]:
+    """Pass two: every spooled batch linked and encoded, in order — here, or in `workers` forked processes."""
+    global _PASS_TWO
+    frames = clock.timed("spool", (frame for path in segments for frame in read_frames(path)))
+    if workers <= 1:
+        for frame in frames:
+            yield pass_two.encode(frame, aggregates.view_threshold())
+        return
+    _PASS_TWO = pass_two
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending: deque = deque()
+            for frame in frames:
+                pending.append(pool.submit(_encode_in_worker, frame, aggregates.view_threshold()))
+                while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        _PASS_TWO = None
+
+
+def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
             html_max_nodes: int) -> None:
-    """Write every export from one stream of linked papers; each file appears atomically at the end."""
+    """Write every export from one ordered stream of encoded batches; each file appears atomically at the end.
+    Stage seconds are those spent encoding (in workers, when there are some) plus writing here."""
     out.mkdir(parents=True, exist_ok=True)
     entities = summary.entities
-    aggregates = summary.aggregates = GraphAggregates(entities, view_size=html_max_nodes)
+    aggregates = summary.aggregates
     seconds: dict[str, float] = defaultdict(float)
-    rdf, graphml, mentions = RdfWriter(out, rdf_format), GraphmlWriter(out), MentionsWriter(out, entities)
-    writers = (("export rdf", rdf), ("export graphml", graphml), ("export mentions", mentions))
+    rdf, graphml, mentions = RdfWriter(out, rdf_format), GraphmlWriter(out), MentionsWriter(out)
+    writers = (rdf, graphml, mentions)
     try:
-        for item in linked_papers:
+        for batch in batches:
+            for stage, spent in batch.seconds.items():
+                seconds[stage] += spent
             started = time.perf_counter()
-            aggregates.add(item)
+            for facts in batch.facts:
+                aggregates.add_facts(facts)
             now = time.perf_counter()
             seconds["graph"] += now - started
-            for stage, writer in writers:
-                writer.add(item)
+            for stage, writer, data in (("export rdf", rdf, batch.rdf), ("export graphml", graphml, batch.graphml),
+                                        ("export mentions", mentions, batch.mentions)):
+                writer.add_encoded(data)
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
         started = time.perf_counter()
@@ -275,10 +325,9 @@ def _export(linked_papers: Iterable[LinkedPaper], summary: BuildSummary, out: Pa
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now
     except BaseException:
-        for _, writer in writers:
+        for writer in writers:
             writer.abort()
         raise
     summary.files.extend(files)
-    summary.seconds.update({k: seconds[k] for k in ("graph", "export rdf", "export graphml", "export html",
+    summary.seconds.update({k: seconds[k] for k in ("link", "graph", "export rdf", "export graphml", "export html",
                                                     "export mentions")})
-

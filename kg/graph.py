@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import combinations
 
 import networkx as nx
@@ -64,10 +65,34 @@ def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str
                 yield entity.id, relation, target
 
 
+@dataclass(frozen=True)
+class PaperFacts:
+    """What the corpus-wide aggregates need of one linked paper: small, so worker processes can send it back.
+    `view` (the paper and its links) comes only for papers that may still make the HTML view."""
+
+    paper_id: str
+    entity_ids: tuple[str, ...]  # sorted
+    relations: tuple[str, ...]  # one per link
+    statements: tuple[tuple[str, str, str], ...]  # (source, relation, target)
+    results: int
+    results_with_dataset: int
+    view: tuple[Paper, tuple[Link, ...]] | None
+
+
+def paper_facts(item: LinkedPaper, view_threshold: int | None) -> PaperFacts:
+    """The facts of a paper; its view data when it has at least `view_threshold` links (None: never)."""
+    keep_view = view_threshold is not None and len(item.links) >= view_threshold
+    return PaperFacts(item.paper.id, tuple(sorted({link.entity_id for link in item.links})),
+                      tuple(link.relation for link in item.links),
+                      tuple((r.source_id, r.relation, r.target_id) for r in item.entity_relations),
+                      len(item.results), sum(1 for r in item.results if r.dataset_id),
+                      (item.paper, tuple(item.links)) if keep_view else None)
+
+
 class GraphAggregates:
-    """Corpus-wide facts gathered paper by paper (one LinkedPaper at a time), small enough to hold for a
-    million papers: links per entity, co-occurrence weights, entity-relation evidence, summary counts, and the
-    `view_size` papers with the most links (candidates for the HTML view)."""
+    """Corpus-wide facts gathered paper by paper, small enough to hold for a million papers: links per entity,
+    co-occurrence weights, papers stating each entity relation, summary counts, and the `view_size` papers with the
+    most links (candidates for the HTML view)."""
 
     def __init__(self, entities: dict[str, Entity], view_size: int = 0):
         self.entities = entities
@@ -76,41 +101,52 @@ class GraphAggregates:
         self.paper_counts: Counter = Counter()
         self.links_per_relation: Counter = Counter()
         self.co_occurrence: Counter = Counter()
-        self.statements: dict[tuple[str, str, str], list[EntityRelation]] = defaultdict(list)
+        self.statement_papers: Counter = Counter()  # (source, relation, target) → papers stating it
         self.results = 0
         self.papers_with_results = 0
         self.results_with_dataset = 0
         self._view_size = view_size
-        self._view_papers: list[tuple[int, str, Paper, list[Link]]] = []
+        self._view_papers: list[tuple[int, str, Paper, tuple[Link, ...]]] = []
+        self._view_threshold = 0  # a paper with fewer links can no longer make the view
+
+    def view_threshold(self) -> int | None:
+        """The fewest links a paper needs to still be a view candidate (None: no view kept). Only grows, so a
+        worker deciding with an older value sends a superset."""
+        return self._view_threshold if self._view_size else None
 
     def add(self, item: LinkedPaper) -> None:
+        self.add_facts(paper_facts(item, self.view_threshold()))
+
+    def add_facts(self, facts: PaperFacts) -> None:
         self.papers += 1
-        self.papers_with_links += bool(item.links)
-        entity_ids = sorted({link.entity_id for link in item.links})
-        self.paper_counts.update(entity_ids)
-        self.links_per_relation.update(link.relation for link in item.links)
-        self.co_occurrence.update(combinations(entity_ids, 2))
-        for relation in item.entity_relations:
-            self.statements[(relation.source_id, relation.relation, relation.target_id)].append(relation)
-        self.results += len(item.results)
-        self.papers_with_results += bool(item.results)
-        self.results_with_dataset += sum(1 for r in item.results if r.dataset_id)
-        if self._view_size:
-            self._view_papers.append((len(item.links), item.paper.id, item.paper, item.links))
+        self.papers_with_links += bool(facts.relations)
+        self.paper_counts.update(facts.entity_ids)
+        self.links_per_relation.update(facts.relations)
+        self.co_occurrence.update(combinations(facts.entity_ids, 2))
+        self.statement_papers.update(facts.statements)
+        self.results += facts.results
+        self.papers_with_results += bool(facts.results)
+        self.results_with_dataset += facts.results_with_dataset
+        if self._view_size and facts.view is not None and len(facts.relations) >= self._view_threshold:
+            self._view_papers.append((len(facts.relations), facts.paper_id, *facts.view))
             if len(self._view_papers) >= 2 * self._view_size:
                 self._prune_view()
 
     def _prune_view(self) -> None:
         self._view_papers.sort(key=lambda item: (-item[0], item[1]))
         del self._view_papers[self._view_size:]
+        if len(self._view_papers) == self._view_size:
+            self._view_threshold = self._view_papers[-1][0]
 
     def entity_relation_edges(self) -> list[tuple[str, str, str, int]]:
         """(source, relation, target, papers stating it), sorted."""
-        return [(s, r, t, len({x.paper_id for x in records})) for (s, r, t), records in sorted(self.statements.items())]
+        return [(*key, papers) for key, papers in sorted(self.statement_papers.items())]
 
     def entity_relation_counts(self) -> Counter:
-        return Counter({relation: sum(len(records) for (_, r, _), records in self.statements.items() if r == relation)
-                        for relation in ENTITY_RELATIONS})
+        counts = Counter({relation: 0 for relation in ENTITY_RELATIONS})
+        for (_, relation, _), papers in self.statement_papers.items():
+            counts[relation] += papers
+        return counts
 
     def view_graph(self) -> nx.MultiDiGraph:
         """What the HTML view can draw: every entity, the candidate papers with their links, hierarchy edges, and
@@ -154,7 +190,10 @@ def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
                        **link_attributes(link))
     for source, relation, target in hierarchy_edges(linked.entities):
         graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation)
-    for (source, relation, target), records in sorted(aggregates.statements.items()):
+    statements: dict[tuple[str, str, str], list[EntityRelation]] = defaultdict(list)
+    for relation in linked.entity_relations:
+        statements[(relation.source_id, relation.relation, relation.target_id)].append(relation)
+    for (source, relation, target), records in sorted(statements.items()):
         graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation,
                        papers=len({r.paper_id for r in records}), statements=tuple(records))
     for (first, second), weight in sorted(aggregates.co_occurrence.items()):

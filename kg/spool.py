@@ -1,8 +1,9 @@
 """The build state kept beside the exports (`<out>/.paperkg/`), so a build can be updated with new papers without
 re-extracting the old ones, and so pass two of the linker can re-read extractions from disk instead of memory.
 
-- `segments/NNNNNN.pickle`: each build or update appends one segment, a stream of pickled batches of
-  kg.extraction.PaperExtraction in corpus order;
+- `segments/NNNNNN.pickle`: each build or update appends one segment, a stream of length-prefixed pickled
+  batches of kg.extraction.PaperExtraction in corpus order (the length lets pass two hand a batch to a worker
+  process as raw bytes, unpickled only there);
 - `duplicates.pickle`: the later records of papers already read (text dropped), folded into them when written;
 - `manifest.json`: the segments in order and a fingerprint of what extraction depends on (catalog, extractor data,
   pipeline settings): an update against a different fingerprint is refused, since old and new papers would be
@@ -24,7 +25,8 @@ from kg.export.atomic import AtomicFile, atomic_write
 from kg.extraction import PaperExtraction
 
 STATE_DIR = ".paperkg"
-STATE_VERSION = 1
+STATE_VERSION = 2
+_FRAME_LENGTH = 8  # bytes of the little-endian length before each pickled batch
 
 
 class StateError(Exception):
@@ -51,7 +53,8 @@ class SegmentWriter:
 
     def write(self, batch: list[PaperExtraction]) -> None:
         if batch:
-            pickle.dump(batch, self._file.handle, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+            self._file.handle.write(len(data).to_bytes(_FRAME_LENGTH, "little") + data)
             self.papers += len(batch)
 
     def commit(self) -> Path:
@@ -68,14 +71,20 @@ class SegmentWriter:
         self._file.handle.flush()
 
 
-def read_segment(path: Path) -> Iterator[PaperExtraction]:
+def read_frames(path: Path) -> Iterator[bytes]:
+    """The pickled batches of a segment, still pickled."""
     with open(path, "rb") as handle:
-        while True:
-            try:
-                batch = pickle.load(handle)
-            except EOFError:
-                return
-            yield from batch
+        while header := handle.read(_FRAME_LENGTH):
+            length = int.from_bytes(header, "little")
+            data = handle.read(length)
+            if len(header) < _FRAME_LENGTH or len(data) < length:
+                raise StateError(f"{path}: truncated segment; rebuild without --update")
+            yield data
+
+
+def read_segment(path: Path) -> Iterator[PaperExtraction]:
+    for frame in read_frames(path):
+        yield from pickle.loads(frame)
 
 
 class BuildState:

@@ -77,17 +77,21 @@ def _edge(source: str, target: str, relation: str, data: dict) -> bytes:
     return _element("edge", {"source": source, "target": target, "id": relation}, data, "edge")
 
 
+def encode_paper(item: LinkedPaper) -> bytes:
+    """A paper's node and its link edges."""
+    node = paper_node(item.paper.id)
+    return _node(node, paper_attributes(item.paper)) + b"".join(
+        _edge(node, entity_node(link.entity_id), link.relation, link_attributes(link)) for link in item.links)
+
+
 class GraphmlWriter:
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / "graph.graphml"
         self._body = AtomicFile(self.path.with_name(self.path.name + ".body"), "wb")
 
-    def add(self, item: LinkedPaper) -> None:
-        node = paper_node(item.paper.id)
-        write = self._body.handle.write
-        write(_node(node, paper_attributes(item.paper)))
-        for link in item.links:
-            write(_edge(node, entity_node(link.entity_id), link.relation, link_attributes(link)))
+    def add_encoded(self, graphml: bytes) -> None:
+        """Paper nodes and link edges from `encode_paper`, in corpus order."""
+        self._body.handle.write(graphml)
 
     def finish(self, aggregates: GraphAggregates) -> Path:
         self._body.handle.flush()
@@ -131,5 +135,5 @@ def write_graphml(linked: LinkedGraph, out_dir: Path) -> Path:
     aggregates = GraphAggregates(linked.entities)
     for item in linked.per_paper():
         aggregates.add(item)
-        writer.add(item)
+        writer.add_encoded(encode_paper(item))
     return writer.finish(aggregates)

@@ -33,13 +33,17 @@ def paper_record(item: LinkedPaper, entities: dict[str, Entity]) -> dict:
             "results": results, "entity_relations": statements}
 
 
-class MentionsWriter:
-    def __init__(self, out_dir: Path, entities: dict[str, Entity]):
-        self.entities = entities
-        self._file = AtomicFile(Path(out_dir) / "mentions.jsonl")
+def encode_paper(item: LinkedPaper, entities: dict[str, Entity]) -> bytes:
+    return (json.dumps(paper_record(item, entities), ensure_ascii=False) + "\n").encode("utf-8")
 
-    def add(self, item: LinkedPaper) -> None:
-        self._file.handle.write(json.dumps(paper_record(item, self.entities), ensure_ascii=False) + "\n")
+
+class MentionsWriter:
+    def __init__(self, out_dir: Path):
+        self._file = AtomicFile(Path(out_dir) / "mentions.jsonl", "wb")
+
+    def add_encoded(self, lines: bytes) -> None:
+        """Lines from `encode_paper`, in corpus order."""
+        self._file.handle.write(lines)
 
     def finish(self) -> Path:
         return self._file.commit()
@@ -50,7 +54,7 @@ class MentionsWriter:
 
 def write_mentions(linked: LinkedGraph, out_dir: Path) -> Path:
     """A graph held in memory, written the same way as a streamed build."""
-    writer = MentionsWriter(out_dir, linked.entities)
+    writer = MentionsWriter(out_dir)
     for item in linked.per_paper():
-        writer.add(item)
+        writer.add_encoded(encode_paper(item, linked.entities))
     return writer.finish()

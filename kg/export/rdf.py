@@ -1,10 +1,11 @@
 """RDF export following the contract in DESIGN.md (vocabulary: ontology/kg.ttl), streamed.
 
-`RdfWriter` takes one linked paper at a time and appends its triples (paper, links, mentions, results,
-statements) as N-Triples to a temporary file; `finish` adds the entities and entity-to-entity edges, then either
-renames the file into place (N-Triples) or converts it in one streaming pass with pyoxigraph (Turtle, JSON-LD,
-RDF/XML). Memory stays flat whatever the corpus size, and the output is byte-identical for the same input
-(papers in corpus order, entities by id). IRIs are minted from ids (slugs and hashes), never from raw text, so
+`encode_papers` turns linked papers into RDF (paper, links, mentions, results, statements) — in the builder's
+worker processes when there are some — and `RdfWriter` appends the pieces to a temporary file: Turtle statements
+(the prefix lines written once, at the top) or N-Triples, which both concatenate; `finish` adds the entities and
+entity-to-entity edges and renames the file into place. JSON-LD and RDF/XML are spooled as N-Triples and converted
+in one streaming pyoxigraph pass at the end. Memory stays flat whatever the corpus size, and the output is
+byte-identical for the same input (papers in corpus order, entities by id). IRIs are minted from ids (slugs and hashes), never from raw text, so
 any title or name gives valid RDF; terms are pyoxigraph objects, never strings glued into RDF syntax.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
@@ -35,7 +37,6 @@ RELATION_PROPERTIES = {"proposes": KG_NS + "proposes", "uses": KG_NS + "uses", "
                        "addresses": KG_NS + "addresses"}
 ENTITY_RELATION_PROPERTIES = {"evaluated_on": KG_NS + "evaluatedOn", "applied_to": KG_NS + "appliedTo"}
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-_FLUSH_EVERY = 512  # papers per N-Triples write
 
 
 class _Vocabulary:
@@ -194,56 +195,88 @@ def entity_relation_triples(edges: Iterable[tuple[str, str, str]]) -> Iterator[T
         yield Triple(entity_iri(source), V.entity_relations[relation], entity_iri(target))
 
 
+_STREAMED = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES}  # formats whose pieces concatenate
+
+
+def _encode(triples: list[Triple], rdf_format: str) -> bytes:
+    """Triples as N-Triples, or as Turtle statements without the prefix lines (written once, at the top), so
+    pieces encoded apart — in worker processes — concatenate into one valid document."""
+    if not triples:
+        return b""
+    if rdf_format != "ttl":
+        return serialize(triples, format=RdfFormat.N_TRIPLES)
+    data = serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
+    return data[len(_turtle_prefix_lines()):]
+
+
+@lru_cache(maxsize=1)
+def _turtle_prefix_lines() -> bytes:
+    sample = serialize([Triple(V.paper, V.type, V.paper)], format=RdfFormat.TURTLE, prefixes=PREFIXES)
+    return b"".join(line for line in sample.splitlines(keepends=True) if line.startswith(b"@prefix "))
+
+
+def encode_papers(items: Iterable[LinkedPaper], rdf_format: str = "nt") -> bytes:
+    """The triples of some linked papers in the streamed form of `rdf_format` (Turtle for ttl, else N-Triples);
+    a span linked twice gives one mention node."""
+    triples: list[Triple] = []
+    for item in items:
+        triples.extend(dict.fromkeys(paper_triples(item)))
+    return _encode(triples, rdf_format)
+
+
 class RdfWriter:
+    """Turtle and N-Triples are written as they come; JSON-LD and RDF/XML, which cannot be written in pieces, are
+    spooled as N-Triples and converted in one streaming pass at the end."""
+
     def __init__(self, out_dir: Path, rdf_format: str = "ttl"):
         if rdf_format not in RDF_FORMATS:
             raise ValueError(f"unknown RDF format {rdf_format!r}; choose one of {', '.join(RDF_FORMATS)}")
         self.format = rdf_format
         self.path = Path(out_dir) / RDF_FORMATS[rdf_format]
-        self._ntriples = AtomicFile(self.path.with_name(self.path.name + ".nt") if rdf_format != "nt" else self.path,
-                                    "wb")
-        self._pending: list[Triple] = []
-        self._papers_pending = 0
+        streamed = rdf_format in _STREAMED
+        self._file = AtomicFile(self.path if streamed else self.path.with_name(self.path.name + ".nt"), "wb")
+        if rdf_format == "ttl":
+            self._file.handle.write(_turtle_prefix_lines())
 
-    def add(self, item: LinkedPaper) -> None:
-        self._pending.extend(dict.fromkeys(paper_triples(item)))  # a span linked twice gives one mention node
-        self._papers_pending += 1
-        if self._papers_pending >= _FLUSH_EVERY:
-            self._flush()
+    @staticmethod
+    def encoding_for(rdf_format: str) -> str:
+        """The `rdf_format` to give `encode_papers` for a writer of this format."""
+        return rdf_format if rdf_format in _STREAMED else "nt"
 
-    def _flush(self) -> None:
-        if self._pending:
-            self._ntriples.handle.write(serialize(self._pending, format=RdfFormat.N_TRIPLES))
-        self._pending, self._papers_pending = [], 0
+    @property
+    def encoding(self) -> str:
+        return self.encoding_for(self.format)
+
+    def add_encoded(self, data: bytes) -> None:
+        """Papers' triples from `encode_papers(items, self.encoding)`, in corpus order."""
+        self._file.handle.write(data)
 
     def finish(self, entities: dict[str, Entity], relation_edges: Iterable[tuple[str, str, str]]) -> Path:
-        self._flush()
-        self._pending = [*entity_triples(entities), *entity_relation_triples(relation_edges)]
-        self._flush()
-        if self.format == "nt":
-            return self._ntriples.commit()
-        self._ntriples.handle.flush()
+        self._file.handle.write(_encode([*entity_triples(entities), *entity_relation_triples(relation_edges)],
+                                        self.encoding))
+        if self.format in _STREAMED:
+            return self._file.commit()
+        self._file.handle.flush()
         target = AtomicFile(self.path, "wb")
         try:
-            triples = parse(path=str(self._ntriples.temporary_path), format=RdfFormat.N_TRIPLES)
+            triples = parse(path=str(self._file.temporary_path), format=RdfFormat.N_TRIPLES)
             serialize(triples, target.handle, format=_OXIGRAPH_FORMATS[self.format], prefixes=PREFIXES)
         except BaseException:
             target.abort()
             raise
         finally:
-            self._ntriples.abort()
+            self._file.abort()
         return target.commit()
 
     def abort(self) -> None:
-        self._ntriples.abort()
+        self._file.abort()
 
 
 def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
     """A graph held in memory, written the same way as a streamed build."""
     writer = RdfWriter(out_dir, rdf_format)
     try:
-        for item in linked.per_paper():
-            writer.add(item)
+        writer.add_encoded(encode_papers(linked.per_paper(), writer.encoding))
     except BaseException:
         writer.abort()
         raise

@@ -1,0 +1,44 @@
+"""One batch of linked papers encoded for every export at once: the RDF, GraphML and mentions.jsonl bytes and
+the facts the corpus-wide aggregates need. This is what pass two of a build produces per batch — in worker
+processes when there are some — and what the writers and aggregates in the main process consume, in order."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kg.export import graphml, mentions, rdf
+from kg.graph import PaperFacts, paper_facts
+from kg.linking import LinkedPaper
+from kg.model import Entity
+
+
+@dataclass
+class EncodedBatch:
+    facts: list[PaperFacts]
+    rdf: bytes  # Turtle statements or N-Triples (kg.export.rdf.encode_papers)
+    graphml: bytes
+    mentions: bytes
+    seconds: dict[str, float] = field(default_factory=dict)  # stage → seconds spent encoding this batch
+
+
+def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view_threshold: int | None,
+                 rdf_encoding: str, link_seconds: float = 0.0) -> EncodedBatch:
+    items = list(items)
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        now = time.perf_counter()
+        spent, clock[0] = now - clock[0], now
+        return spent
+
+    facts = [paper_facts(item, view_threshold) for item in items]
+    seconds = {"link": link_seconds, "graph": lap()}
+    rdf_bytes = rdf.encode_papers(items, rdf_encoding)
+    seconds["export rdf"] = lap()
+    graphml_bytes = b"".join(graphml.encode_paper(item) for item in items)
+    seconds["export graphml"] = lap()
+    mentions_bytes = b"".join(mentions.encode_paper(item, entities) for item in items)
+    seconds["export mentions"] = lap()
+    return EncodedBatch(facts, rdf_bytes, graphml_bytes, mentions_bytes, seconds)
