@@ -2,7 +2,7 @@
 builder, stage by stage, against bare spaCy tokenisation of the same abstracts as the ceiling.
 
     .venv/bin/python bench/run.py                              # 10k and 100k abstracts, 1 and 2 workers
-    .venv/bin/python bench/run.py --sizes 1000000 --workers 2  # the million
+    .venv/bin/python bench/run.py --sizes 1000000 --workers 2 --validate  # the million, outputs parsed back
     make bench
 
 Each (size, workers) build runs in its own process; its peak memory is the largest sum of resident memory over
@@ -89,11 +89,12 @@ def _tree_rss(process) -> int:
     return total
 
 
-def run_build(corpus: Path, out: Path, workers: int) -> dict:
-    """One `kg build` in a child process: stage seconds, wall time, peak memory of the process tree, output sizes."""
+def run_build(corpus: Path, out: Path, workers: int, check: bool = False) -> dict:
+    """One `kg build` in a child process: stage seconds, wall time, peak memory of the process tree, output sizes
+    (and with `check`, the outputs parsed back afterwards; the build's own time excludes that)."""
     import psutil
 
-    command = [sys.executable, __file__, "--child", str(corpus), str(out), str(workers)]
+    command = [sys.executable, __file__, "--child", str(corpus), str(out), str(workers), *(["--validate"] if check else [])]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     watched = psutil.Process(child.pid)
@@ -110,15 +111,41 @@ def run_build(corpus: Path, out: Path, workers: int) -> dict:
     return report
 
 
-def child(corpus: str, out: str, workers: int) -> None:
+def validate(out: Path) -> dict:
+    """Parse every output whole, streaming (after the build, outside its timing): the Turtle with pyoxigraph, the
+    GraphML with lxml, every mentions.jsonl line with json, and the HTML view's node list."""
+    import pyoxigraph
+    from lxml import etree
+
+    checked = {"triples": sum(1 for _ in pyoxigraph.parse(path=str(out / "graph.ttl"),
+                                                          format=pyoxigraph.RdfFormat.TURTLE))}
+    counts = {"node": 0, "edge": 0}
+    for _, element in etree.iterparse(str(out / "graph.graphml"), tag=("{*}node", "{*}edge")):
+        counts[etree.QName(element).localname] += 1
+        element.clear()
+        while element.getprevious() is not None:
+            del element.getparent()[0]
+    checked.update(graphml_nodes=counts["node"], graphml_edges=counts["edge"])
+    with (out / "mentions.jsonl").open(encoding="utf-8") as handle:
+        checked["mentions_lines"] = sum(1 for line in handle if json.loads(line))
+    html = (out / "graph.html").read_text(encoding="utf-8")
+    checked["html_nodes"] = len(json.loads(html.split('id="graph-data">')[1].split("</script>")[0])["nodes"])
+    return checked
+
+
+def child(corpus: str, out: str, workers: int, check: bool = False) -> None:
     from kg.builder import build_directory
 
     started = time.perf_counter()
     summary = build_directory([corpus], out, workers=workers)
     total = time.perf_counter() - started
-    print(json.dumps({"papers": summary.aggregates.papers, "entities": len(summary.entities),
-                      "seconds": summary.seconds, "total": total,
-                      "files": {f.name: f.stat().st_size for f in summary.files}}))
+    report = {"papers": summary.aggregates.papers, "entities": len(summary.entities), "seconds": summary.seconds,
+              "total": total, "files": {f.name: f.stat().st_size for f in summary.files}}
+    if check:
+        started = time.perf_counter()
+        report["validated"] = validate(Path(out))
+        report["validate_seconds"] = time.perf_counter() - started
+    print(json.dumps(report))
 
 
 # ---------------------------------------------------------------- report
@@ -151,10 +178,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "paperkg-bench")
+    parser.add_argument("--validate", action="store_true", help="parse every output back after each build")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], int(args.child[2]))
+        child(args.child[0], args.child[1], int(args.child[2]), args.validate)
         return
     args.work.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -163,7 +191,7 @@ def main() -> None:
         ceiling = tokeniser_rate(corpus)
         one_worker = None
         for workers in (int(w) for w in args.workers.split(",")):
-            row = run_build(corpus, args.work / f"out-{size}-{workers}", workers)
+            row = run_build(corpus, args.work / f"out-{size}-{workers}", workers, args.validate)
             row.update(workers=workers, tokeniser=ceiling)
             if workers == 1:
                 one_worker = row["total"]
@@ -171,6 +199,8 @@ def main() -> None:
                 row["speedup"] = f"{one_worker / row['total']:.2f}×"
             rows.append(row)
             print(table(rows[-1:]).splitlines()[-1], flush=True)
+            if "validated" in row:
+                print(f"  parsed back in {row['validate_seconds']:.0f} s: {row['validated']}", flush=True)
     report = table(rows)
     print("\n" + report)
     (args.work / "results.json").write_text(json.dumps(rows, indent=2))
