@@ -155,17 +155,19 @@ def _rate(papers: int, seconds: float) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports share | "
+    header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports' share of stage time | "
               "tokeniser /s | extract ÷ tokeniser | speed-up vs 1 worker | ttl | graphml | html | mentions |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for row in rows:
         seconds, papers = row["seconds"], row["papers"]
         exports = sum(v for k, v in seconds.items() if k.startswith("export"))
+        # shares only for one worker: with more, extraction is counted in wall time but pass two in worker time
+        work = sum(seconds.values())
         sizes = row["files"]
         lines.append(
             f"| {papers:,} | {row['workers']} | {row['total']:.0f} | {row['peak_rss'] / 2**30:.2f} GiB | "
             + " | ".join(_rate(papers, seconds.get(stage, 0.0)) for stage in STAGES)
-            + f" | {100 * exports / row['total']:.0f}% | {row['tokeniser']:,.0f} | "
+            + (f" | {100 * exports / work:.0f}%" if row["workers"] == 1 else " | –") + f" | {row['tokeniser']:,.0f} | "
             + (f"{papers / seconds['extract'] / row['tokeniser']:.3f}" if row["workers"] == 1 else "–")
             + f" | {row.get('speedup', '–')} | "
             + " | ".join(f"{sizes.get(name, 0) / 2**20:,.0f} MiB" for name in

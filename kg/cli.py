@@ -39,8 +39,8 @@ def build_command(
     rdf_format: Annotated[str, typer.Option("--rdf-format", help=f"RDF serialisation: {', '.join(RDF_FORMATS)}.")] = "ttl",
     spacy_model: Annotated[str | None, typer.Option("--spacy-model", help="An installed spaCy pipeline to use "
                                                     "instead of the blank English one.")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes extracting in "
-                                         "parallel.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes that extract, then "
+                                         "link and encode the exports, in parallel.")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", metavar="SCHEDULER_ADDRESS", help="Run extraction on this "
                                              "Dask distributed cluster (e.g. tcp://scheduler:8786).")] = None,
     html_max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the HTML view.")] = DEFAULT_MAX_NODES,
