@@ -16,7 +16,7 @@ import multiprocessing
 import pickle
 import shutil
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -25,7 +25,7 @@ from pathlib import Path
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, extract_papers, pipeline
+from kg.executors import BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, extract_papers, in_order, pipeline
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
@@ -274,13 +274,8 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
     _PASS_TWO = pass_two
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending: deque = deque()
-            for frame in frames:
-                pending.append(pool.submit(_encode_in_worker, frame, aggregates.view_threshold()))
-                while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
+            yield from in_order(lambda frame: pool.submit(_encode_in_worker, frame, aggregates.view_threshold()),
+                                frames, workers * IN_FLIGHT_PER_WORKER)
     finally:
         _PASS_TWO = None
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
+from typing import TypeVar
 
 from spacy.language import Language
 
@@ -23,6 +24,7 @@ from extractors import build_pipeline
 from kg.extraction import PaperExtraction, extract
 from kg.model import Paper
 
+T = TypeVar("T")
 BATCH_SIZE = 128
 IN_FLIGHT_PER_WORKER = 3
 
@@ -55,16 +57,16 @@ def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
         yield batch
 
 
-def _ordered(submit: Callable[[list[Paper]], object], papers: Iterable[Paper], in_flight: int,
-             batch_size: int) -> Iterator[PaperExtraction]:
-    """Submit batches, keep at most `in_flight` pending, yield results in submission order."""
+def in_order(submit: Callable[[T], Future], work: Iterable[T], in_flight: int) -> Iterator:
+    """Submit each piece of work, keep at most `in_flight` pending, yield the results in submission order.
+    `submit` returns anything with `.result()`: a concurrent.futures or a Dask future."""
     pending: deque = deque()
-    for batch in _batches(papers, batch_size):
-        pending.append(submit(batch))
+    for piece in work:
+        pending.append(submit(piece))
         while len(pending) >= in_flight:
-            yield from pending.popleft().result()
+            yield pending.popleft().result()
     while pending:
-        yield from pending.popleft().result()
+        yield pending.popleft().result()
 
 
 def extract_papers(papers: Iterable[Paper], settings: PipelineSettings, workers: int = 1,
@@ -80,8 +82,9 @@ def extract_papers(papers: Iterable[Paper], settings: PipelineSettings, workers:
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from _ordered(lambda batch: pool.submit(extract_batch, batch, settings), papers,
-                            workers * IN_FLIGHT_PER_WORKER, batch_size)
+        for extracted in in_order(lambda batch: pool.submit(extract_batch, batch, settings),
+                                  _batches(papers, batch_size), workers * IN_FLIGHT_PER_WORKER):
+            yield from extracted
 
 
 def _extract_on_dask(papers: Iterable[Paper], settings: PipelineSettings, address: str,
@@ -90,5 +93,6 @@ def _extract_on_dask(papers: Iterable[Paper], settings: PipelineSettings, addres
 
     with Client(address, set_as_default=False) as client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        yield from _ordered(lambda batch: client.submit(extract_batch, batch, settings, pure=False), papers,
-                            workers * IN_FLIGHT_PER_WORKER, batch_size)
+        for extracted in in_order(lambda batch: client.submit(extract_batch, batch, settings, pure=False),
+                                  _batches(papers, batch_size), workers * IN_FLIGHT_PER_WORKER):
+            yield from extracted
