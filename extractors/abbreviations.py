@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.spans import ABBREVIATION_GROUP, set_group
+from extractors.spans import ABBREVIATION_GROUP, doc_text, set_group
 
 _DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
 _WORD = re.compile(r"\S+")
@@ -94,7 +94,7 @@ def short_form_pattern(short: str) -> re.Pattern[str]:
 class AbbreviationDetector:
     def __call__(self, doc: Doc) -> Doc:
         sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
-        text = doc.text
+        text = doc_text(doc)
         abbreviations = find_abbreviations(text, sentence_starts)
         spans: list[Span] = []
         taken: set[tuple[int, int]] = set()

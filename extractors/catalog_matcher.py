@@ -16,7 +16,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.spans import CATALOG_GROUP, set_group
+from extractors.spans import CATALOG_GROUP, doc_text, set_group
 from kg.catalog import Catalog, load_catalog
 from kg.names import is_acronym
 
@@ -67,7 +67,7 @@ class CatalogMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
-        text = doc.text  # Doc.text joins every token on each access: read it once
+        text = doc_text(doc)
         for matcher, confidence in ((self.phrases, CONFIDENCE_PHRASE), (self.acronyms, CONFIDENCE_ACRONYM)):
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]

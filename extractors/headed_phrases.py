@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
-from extractors.spans import CATALOG_GROUP, NAME_GROUP, set_group
+from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_text, set_group
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
@@ -72,11 +72,10 @@ class HeadedPhraseDetector:
             return any(s < end and start < e for s, e in other)
 
         spans, confidences, cues = [], [], []
-        text = doc.text
+        text = doc_text(doc)
         for sentence in doc.sents:
-            for head in self.heads.finditer(sentence.text):
-                head_start = sentence.start_char + head.start()
-                head_end = sentence.start_char + head.end()
+            for head in self.heads.finditer(text, sentence.start_char, sentence.end_char):
+                head_start, head_end = head.start(), head.end()
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
                 if start is None:
                     continue

@@ -20,7 +20,7 @@ from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import load_json
 from extractors.spans import (ABBREVIATION_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
-                             UNTYPED_NAME_GROUP, group_items)
+                             UNTYPED_NAME_GROUP, doc_text, group_items, span_text)
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name
@@ -134,10 +134,10 @@ class MentionResolver:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
-        text = doc.text
+        text = doc_text(doc)
         for candidate in self.select(self.candidates(doc), self.untyped_candidates(doc)):
             span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            sentence = span.sent.text.strip() if span is not None else ""
+            sentence = span_text(span.sent).strip() if span is not None else ""
             mentions.append(Mention(
                 paper_id="", start=candidate.start, end=candidate.end, text=text[candidate.start:candidate.end],
                 type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),

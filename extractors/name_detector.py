@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import load_json, load_word_list
-from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, set_group
+from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group
 from kg.catalog import Catalog
 from kg.names import normalise_name
 
@@ -59,7 +59,7 @@ class NameDetector:
         return name_shape(word) is not None and word not in self.stoplist
 
     def _candidates(self, doc: Doc):
-        text = doc.text  # Doc.text joins every token on each access: read it once
+        text = doc_text(doc)
         for match in _WORD.finditer(text):
             if not _TWO_CAPITALS.search(match.group()):
                 continue
@@ -87,7 +87,7 @@ class NameDetector:
     def _title_name(self, doc: Doc):
         """The short name that opens a 'Name: what it is' title, with a type read from the subtitle; every
         whole-word use of that name in the paper is a candidate too."""
-        text = doc.text
+        text = doc_text(doc)
         match = _TITLE_NAME.match(text)
         if not match:
             return []

@@ -18,6 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.resources import load_json
+from extractors.spans import doc_text
 from kg.model import Mention
 
 _MAX_OBJECT_GAP = 80
@@ -72,7 +73,7 @@ class RelationClassifier:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = doc._.kg_mentions or []
-        text = doc.text
+        text = doc_text(doc)
         title_end = text.find("\n\n") if "\n\n" in text else len(text)
         proposed = self._proposed(text, mentions, title_end)
         result_sentences: dict[str, bool] = {}

@@ -23,6 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.resources import load_json
+from extractors.spans import doc_text, span_text
 from kg.model import Mention, Result
 
 _NUMBER = re.compile(r"(?<![\w.^{/\\])(\d+(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
@@ -163,12 +164,12 @@ class ResultExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = doc._.kg_mentions or []
-        text = doc.text
+        text = doc_text(doc)
         own = next((m for m in mentions if m.relation == "proposes" and m.type in _METHOD_TYPES), None)
         results: list[Result] = []
         seen: set[tuple[str, str, str | None]] = set()  # a title repeating the abstract's result
         for sent in doc.sents:
-            sentence = sent.text
+            sentence = span_text(sent)
             numbers = self.numbers(sentence)
             if not numbers:
                 continue
