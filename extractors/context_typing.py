@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
+from extractors.spans import doc_text, span_text
 
 _APPOSITION_OPENERS = {"a", "an", "the", "one", "our"}
 _COPULAS = {"is", "are", "as"}
@@ -32,10 +33,16 @@ class ContextTyper:
     def __init__(self, cues: dict | None = None):
         cues = cues or load_json("type_cues.json")
         self.head_nouns = {word: kind for kind, words in cues["head_nouns"].items() for word in words}
-        self.suffixes = sorted(((s, kind) for kind, items in cues["name_suffixes"].items() for s in items),
-                               key=lambda item: -len(item[0]))
+        self.suffixes: dict[str, str] = {}  # suffix → type; the first listed wins
+        for kind, items in cues["name_suffixes"].items():
+            for suffix in items:
+                self.suffixes.setdefault(suffix, kind)
+        self.suffix_lengths = sorted({len(suffix) for suffix in self.suffixes}, reverse=True)
         self.naming_verbs = set(cues["naming_verbs"])
         self.dataset_context = re.compile(rf"(?:{alternation(cues['dataset_context'])})\s+(?:the\s+)?$", re.IGNORECASE)
+        # Every context phrase is two or more words, so the text before a name can only match if its last word
+        # is a phrase's last word (or "the"): checked first, as the end-anchored alternation is slow to search.
+        self.dataset_context_last_words = {phrase.split()[-1].lower() for phrase in cues["dataset_context"]} | {"the"}
         self.dataset_result = [re.compile(p, re.IGNORECASE) for p in cues["dataset_result_patterns"]]
         self.dataset_following = [re.compile(p, re.IGNORECASE) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
@@ -52,7 +59,7 @@ class ContextTyper:
 
     def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
-                or self._dataset_context(span) or self.suffix_guess(span.text))
+                or self._dataset_context(span) or self.suffix_guess(span_text(span)))
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
@@ -67,9 +74,9 @@ class ContextTyper:
         return TypeGuess("method", "title name", 0.6)
 
     def suffix_guess(self, name: str) -> TypeGuess | None:
-        for suffix, kind in self.suffixes:
-            if name.endswith(suffix) and len(name) > len(suffix):
-                return TypeGuess(kind, f"name ends in {suffix}", 0.6)
+        for length in self.suffix_lengths:  # the longest suffix wins
+            if len(name) > length and (kind := self.suffixes.get(name[-length:])):
+                return TypeGuess(kind, f"name ends in {name[-length:]}", 0.6)
         return None
 
     def _adjacent_head(self, span: Span, is_name) -> TypeGuess | None:
@@ -120,8 +127,12 @@ class ContextTyper:
         return None
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
-        before = span.doc[max(0, span.start - 8): span.start].text_with_ws  # a few tokens, not the whole text
-        match = self.dataset_context.search(before) or next(
+        doc = span.doc
+        # the few tokens before, cut from the text (not the whole text, and cheaper than Span.text_with_ws)
+        before = doc_text(doc)[doc[max(0, span.start - 8)].idx: span.start_char] if span.start else ""
+        words = before.split()
+        in_context = bool(words) and words[-1].lower() in self.dataset_context_last_words
+        match = (in_context and self.dataset_context.search(before)) or next(
             (m for m in (p.search(before) for p in self.dataset_result) if m), None)
         if match:
             return TypeGuess("dataset", before[match.start():] + span.text, 0.75)

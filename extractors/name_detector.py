@@ -23,6 +23,7 @@ from kg.names import normalise_name
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
 _TWO_CAPITALS = re.compile(r"[A-Z][^A-Z]*[A-Z]")  # every name shape has two capitals: a cheap test to run first
+_CHUNK_WITH_TWO_CAPITALS = re.compile(r"(?<!\S)\S*?[A-Z]\S*?[A-Z]\S*")  # the whitespace-delimited chunks that can hold one
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
@@ -60,7 +61,9 @@ class NameDetector:
 
     def _candidates(self, doc: Doc):
         text = doc_text(doc)
-        for match in _WORD.finditer(text):
+        words = (word for chunk in _CHUNK_WITH_TWO_CAPITALS.finditer(text)
+                 for word in _WORD.finditer(text, chunk.start(), chunk.end()))
+        for match in words:
             if not _TWO_CAPITALS.search(match.group()):
                 continue
             word = self.typer.strip_derivation(match.group())
