@@ -21,12 +21,47 @@ _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
 
 
+class HeadFinder:
+    """Whole-word, case-insensitive occurrences of the head nouns, leftmost first and the longest at a position,
+    as a regex alternation would find them; found with `str.find` per head, which is several times faster than
+    searching the alternation at every position of an abstract."""
+
+    def __init__(self, head_nouns: list[str]):
+        self.heads = sorted({head.lower() for head in head_nouns}, key=lambda head: (-len(head), head))
+        self.alternation = re.compile(rf"(?<![\w-])(?:{alternation(self.heads)})(?![\w-])", re.IGNORECASE)
+
+    @staticmethod
+    def _whole_word(text: str, start: int, end: int, limit: int) -> bool:
+        before = text[start - 1] if start else ""
+        after = text[end] if end < limit else ""  # the search ends at `limit`, as if the text did
+        return not (before == "-" or before.isalnum() or before == "_") \
+            and not (after == "-" or after.isalnum() or after == "_")
+
+    def finditer(self, text: str, lowered: str, start: int, end: int) -> list[tuple[int, int]]:
+        """(start, end) of each head between `start` and `end`; `lowered` is `text.lower()`."""
+        if len(lowered) != len(text):  # lower-casing changed the length: offsets would not line up
+            return [m.span() for m in self.alternation.finditer(text, start, end)]
+        found = []
+        for head in self.heads:
+            at = lowered.find(head, start, end)
+            while at != -1:
+                if self._whole_word(text, at, at + len(head), end):
+                    found.append((at, -len(head)))
+                at = lowered.find(head, at + 1, end)
+        spans, taken_until = [], start
+        for at, negative_length in sorted(found):
+            if at >= taken_until:
+                spans.append((at, at - negative_length))
+                taken_until = at - negative_length
+        return spans
+
+
 class HeadedPhraseDetector:
     def __init__(self, label: str, group: str, heads: dict, modifiers: dict | None = None):
         config = modifiers or load_json("task_phrases.json")
         self.label, self.group = label, group
         self.max_modifiers = int(config["max_modifiers"])
-        self.heads = re.compile(rf"(?<![\w-])(?:{alternation(heads['head_nouns'])})(?![\w-])", re.IGNORECASE)
+        self.heads = HeadFinder(heads["head_nouns"])
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.stop = {w.lower() for w in config["stop_modifiers"]} | {w.lower() for w in heads.get("stop_modifiers", [])}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
@@ -73,9 +108,10 @@ class HeadedPhraseDetector:
 
         spans, confidences, cues = [], [], []
         text = doc_text(doc)
+        lowered = text.lower()
         for sentence in doc.sents:
-            for head in self.heads.finditer(text, sentence.start_char, sentence.end_char):
-                head_start, head_end = head.start(), head.end()
+            for head_start, head_end in self.heads.finditer(text, lowered, sentence.start_char, sentence.end_char):
+                head = text[head_start:head_end]
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
                 if start is None:
                     continue
@@ -83,9 +119,9 @@ class HeadedPhraseDetector:
                 if span is None:
                     continue
                 modifiers = len(text[start:head_start].split())
-                weak = head.group().lower() in self.weak_heads
+                weak = head.lower() in self.weak_heads
                 spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=span.text.lower()))
                 confidences.append(round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2))
-                cues.append(f"{self.label} head '{head.group()}'")
+                cues.append(f"{self.label} head '{head}'")
         set_group(doc, self.group, spans, confidences, cues)
         return doc
