@@ -5,6 +5,7 @@ from __future__ import annotations
 import spacy
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
+from spacy.tokens import Doc
 from spacy.util import compile_suffix_regex
 
 # Importing the component modules registers their factories with spaCy.
@@ -20,6 +21,7 @@ from extractors import (  # noqa: F401
     spans,
     task_phrases,
 )
+from extractors.spans import keep_text
 
 COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
               "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_mention_resolver", "paperkg_relations",
@@ -40,6 +42,20 @@ def _split_final_period_after_names(nlp: Language) -> None:
 TOKENIZER_CACHE_SIZE = 200_000
 
 
+class TextKeepingTokenizer:
+    """spaCy's tokenizer, also keeping the input string on the doc for the components (`extractors.spans.doc_text`):
+    `Doc.text` would join every token again."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        return keep_text(self.tokenizer(text), text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.tokenizer, name)
+
+
 def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = None,
                    exclude_catalog_ids: list[str] | tuple[str, ...] = ()) -> Language:
     """A blank English pipeline (or an installed one, by name), a sentencizer that also ends a sentence at the
@@ -50,6 +66,7 @@ def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = Non
         nlp = spacy.blank("en")
     _split_final_period_after_names(nlp)
     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
         nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n\n"]})
     nlp.add_pipe("paperkg_catalog_matcher",

@@ -28,6 +28,12 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def keep_text(doc: Doc, text: str) -> Doc:
+    """Record the string a doc was tokenised from (spaCy's tokenizer keeps every character, so it is `doc.text`)."""
+    doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
 def span_text(span: Span) -> str:
     """A span's text cut from the doc's text (`Span.text` joins its tokens on each access)."""
     return doc_text(span.doc)[span.start_char:span.end_char]

@@ -12,6 +12,7 @@ Two entry points over the same stages:
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import shutil
@@ -19,6 +20,7 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -155,12 +157,35 @@ class _Clock:
         return now
 
 
+# A build makes millions of short-lived objects beside a few large long-lived ones (pipeline, catalog, linker
+# counts); at CPython's default first threshold (700 allocations) the cyclic collector walks the long-lived ones
+# over and over: ~8% of a build. Raised while a build runs (forked workers inherit it), restored after.
+_BUILD_GC_THRESHOLDS = (50_000, 50, 100)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    previous = gc.get_threshold()
+    gc.set_threshold(*_BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *, fmt: str | None = None,
                     rdf_format: str = "ttl", spacy_model: str | None = None,
                     html_max_nodes: int = DEFAULT_MAX_NODES, workers: int = 1, dask_address: str | None = None,
                     update: bool = False, batch_size: int = BATCH_SIZE,
                     on_paper: Callable[[], None] | None = None) -> BuildSummary:
     """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring."""
+    with _fewer_collections():
+        return _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers,
+                                dask_address, update, batch_size, on_paper)
+
+
+def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers, dask_address,
+                     update, batch_size, on_paper) -> BuildSummary:
     out = Path(out_dir)
     clock = _Clock()
     settings = PipelineSettings(spacy_model)

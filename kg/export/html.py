@@ -69,6 +69,11 @@ def select_nodes(graph: nx.MultiDiGraph, max_nodes: int) -> list[str]:
     return sorted(sorted(nodes, key=lambda n: (-links[n], n))[:max_nodes])
 
 
+# Exact repulsion between all pairs (igraph's grid approximation collapses the core of these dense graphs into a
+# blob); the cost is iterations x nodes^2, so the iterations are as few as still give a settled picture.
+LAYOUT_ITERATIONS = 150
+
+
 def _layout(nodes: list[str], edges: list[tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
     """Seeded Fruchterman-Reingold in igraph's C core (networkx's takes ~7 s for 1,500 nodes; this ~1 s).
     igraph draws from the generator set here, so the same graph always gets the same positions."""
@@ -80,7 +85,7 @@ def _layout(nodes: list[str], edges: list[tuple[str, str, str]]) -> dict[str, tu
     igraph.set_random_number_generator(random.Random(LAYOUT_SEED))
     try:
         coords = np.array(igraph.Graph(n=len(nodes), edges=pairs)
-                          .layout_fruchterman_reingold(seed=start, niter=300, grid="grid").coords)
+                          .layout_fruchterman_reingold(seed=start, niter=LAYOUT_ITERATIONS, grid="nogrid").coords)
     finally:
         igraph.set_random_number_generator(random)
     coords -= coords.mean(axis=0)
