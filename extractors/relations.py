@@ -22,6 +22,8 @@ from extractors.spans import doc_text
 from kg.model import Mention
 
 _MAX_OBJECT_GAP = 80
+_KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
+_FOLLOWING_WORD = re.compile(r"(?P<hyphen>-?)\s?(?P<word>[A-Za-z0-9]+)")
 
 
 class RelationClassifier:
@@ -33,6 +35,20 @@ class RelationClassifier:
         self.passive = re.compile(cues["passive_proposal"], flags)
         self.not_object = re.compile(cues["not_in_proposal_object"], flags)
         self.result_sentence = [re.compile(p, flags) for p in cues["result_sentence"]]
+        self.kind_nouns = {word.lower() for word in cues["kind_nouns_after_known_object"]}
+        self.borrowed_before_naming = re.compile(cues["borrowed_before_naming"], flags)
+
+    def _modifies_what_is_proposed(self, text: str, mention: Mention) -> bool:
+        """A known entity (catalog, or a descriptive phrase) that only describes the proposed thing: "a new
+        supervised pre-training method", "ImageNet samples", or the first part of a new name ("ImageNet-Major")."""
+        if mention.extractor not in _KNOWN_EXTRACTORS:
+            return False
+        following = _FOLLOWING_WORD.match(text, mention.end)
+        if following is None:
+            return False
+        if following.group("hyphen") and following.group("word")[0].isupper():
+            return True
+        return following.group("word").lower() in self.kind_nouns
 
     def _proposed(self, text: str, mentions: list[Mention], title_end: int) -> dict[int, str]:
         """Index of each proposed mention → the cue that makes it so."""
@@ -40,7 +56,8 @@ class RelationClassifier:
         first = mentions[0] if mentions else None
         if first is not None and first.type != "task" and first.end < title_end:
             rest = text[first.end:first.end + 2]
-            if first.start == 0 and rest.startswith(":"):
+            topic = first.extractor in _KNOWN_EXTRACTORS and not any(c.isupper() for c in first.text[1:])
+            if first.start == 0 and rest.startswith(":") and not topic:  # not "Knowledge distillation: ..."
                 proposed[0] = "title: " + text[:first.end + 1]
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):
@@ -51,13 +68,16 @@ class RelationClassifier:
             sentence_start = text.find(sentence)
             for verb in self.proposal_verb.finditer(sentence):
                 group = "verb" if verb.group("verb") else "naming"
+                if group == "naming" and self.borrowed_before_naming.search(sentence, 0, verb.start()):
+                    continue  # "a recent method called Rectified Flow"
                 verb_end = sentence_start + verb.end(group)
                 for index in indices:
                     mention = mentions[index]
                     if mention.start < verb_end or mention.type == "task":
                         continue
                     gap = text[verb_end:mention.start]
-                    if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap:
+                    if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap \
+                            and not self._modifies_what_is_proposed(text, mention):
                         proposed.setdefault(index, verb.group(group))
                     break  # only the first entity after the verb is its object
             for passive in self.passive.finditer(sentence):

@@ -298,6 +298,8 @@ def score(gold: list[GoldPaper], result: BuildResult) -> Report:
                               if link.relation == "proposes"]
         matched, missed, extra = _match(proposed_gold, proposed_predicted)
         proposes.add(Scores(matched, len(extra), len(missed)))
+        errs.false_negatives += [("proposes", proposed_gold[i].name) for i in missed]
+        errs.false_positives += [("proposes", proposed_predicted[i][0]) for i in extra]
         _score_results(paper, results_by_paper[paper.id], linked, texts[paper.id], report, errs)
     report.paper_level, report.mention_exact = _with_all(paper_level), _with_all(exact)
     report.mention_overlap, report.proposes = _with_all(overlap), proposes

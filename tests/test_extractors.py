@@ -138,3 +138,30 @@ def test_passive_proposal_and_dubbed_names(nlp):
     relations = {m.text: m.relation for m in found}
     assert relations["PBT"] == "proposes"
     assert relations["ConvNeXt"] == "proposes"
+
+
+@pytest.mark.parametrize("abstract, name", [
+    ("We propose a new supervised pre-training method based on nearest neighbours.", "supervised pre-training"),
+    ("We also present ImageNet samples with unprecedented resolution.", "ImageNet"),
+    ("We curate ImageNet-Major, a slice of the obvious mistakes.", "ImageNet"),
+    ("We propose integrating autoregressive modeling into flow models.", "autoregressive modeling"),
+    ("In this paper, we explore a recent method called Rectified Flow on large datasets.", "Rectified Flow"),
+    ("We demonstrate that introducing flow matching between the two stages reduces cost.", "flow matching"),
+])
+def test_a_known_entity_that_only_describes_the_proposal_is_not_proposed(nlp, abstract, name):
+    _, found = mentions(nlp, "A paper", abstract)
+    relations = {m.text: m.relation for m in found}
+    assert relations[name] != "proposes"
+
+
+def test_a_title_that_opens_with_a_known_topic_proposes_nothing_but_a_new_name_does(nlp):
+    _, topic = mentions(nlp, "Knowledge distillation: a good teacher is patient", "We study distillation.")
+    _, named = mentions(nlp, "ConvFlowX: a new model", "We study ConvFlowX.")
+    assert by_text(topic)["Knowledge distillation"].relation != "proposes"
+    assert [m.relation for m in named if m.start == 0] == ["proposes"]
+
+
+def test_a_verb_particle_does_not_start_a_phrase(nlp):
+    _, found = mentions(nlp, "Scaling up self-supervised learning for surgical foundation models", "We study it.")
+    assert "up self-supervised learning" not in by_text(found)
+    assert "self-supervised learning" in by_text(found)
