@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.spans import CATALOG_GROUP, doc_text, set_group
-from kg.catalog import Catalog, load_catalog
+from kg.catalog import Catalog, CatalogEntry, load_catalog
 from kg.names import is_acronym
 
 CONFIDENCE_PHRASE = 0.95
@@ -29,11 +29,14 @@ def _has_inner_capital(name: str) -> bool:
 
 
 def surface_variants(name: str) -> Iterator[str]:
-    """The name, its plural, and its forms with hyphens as spaces and as nothing."""
+    """The name, its plural, its forms with hyphens as spaces and as nothing, and "X-based model" for "X model"."""
     forms = {name}
     if "-" in name:
         forms.add(name.replace("-", " "))
         forms.add(name.replace("-", ""))
+    words = name.split()
+    if len(words) == 2 and words[1] in ("model", "models") and words[0].isalpha():
+        forms.add(f"{words[0]}-based {words[1]}")  # "diffusion-based models" are diffusion models
     for form in list(forms):
         if form[-1:].isalpha() and not form.endswith("s"):
             forms.add(form + ("es" if form.endswith(("x", "ch", "sh")) else "s"))
@@ -49,6 +52,7 @@ class CatalogMatcher:
         self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
         patterns: dict[tuple[str, bool], list[Doc]] = {}
         seen: set[tuple[str, str]] = set()
+        self.derived_forms: dict[str, CatalogEntry] = {}
         for entry in catalog.entries.values():
             if entry.generic:
                 continue
@@ -61,6 +65,8 @@ class CatalogMatcher:
                     if (entry.type, key) in seen:
                         continue
                     seen.add((entry.type, key))
+                    if catalog.lookup(form) is None:  # a derived form the catalog's own lookup does not know
+                        self.derived_forms.setdefault(form.lower(), entry)
                     patterns.setdefault((entry.type, acronym), []).append(nlp.make_doc(form))
         for (entity_type, acronym), docs in sorted(patterns.items()):
             (self.acronyms if acronym else self.phrases).add(entity_type, docs)
@@ -71,7 +77,7 @@ class CatalogMatcher:
         for matcher, confidence in ((self.phrases, CONFIDENCE_PHRASE), (self.acronyms, CONFIDENCE_ACRONYM)):
             for match_id, start, end in matcher(doc):
                 span = doc[start:end]
-                entry = self.catalog.lookup(span.text)
+                entry = self.catalog.lookup(span.text) or self.derived_forms.get(span.text.lower())
                 if entry is None or entry.generic:
                     continue
                 if not self._word_bounded(text, span):

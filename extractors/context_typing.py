@@ -59,7 +59,7 @@ class ContextTyper:
 
     def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
-                or self._dataset_context(span) or self.suffix_guess(span_text(span)))
+                or self._preceding_head(span) or self._dataset_context(span) or self.suffix_guess(span_text(span)))
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
@@ -125,6 +125,15 @@ class ContextTyper:
             if kind:
                 return TypeGuess(kind, doc[j: span.end].text, 0.8)
         return None
+
+    def _preceding_head(self, span: Span) -> TypeGuess | None:
+        """A head noun just before the name: "the previous flow-based model SiT", "the benchmark MMLU" (not an -ing
+        head: "sampling ODE" is a thing sampled, not a method called ODE)."""
+        if span.start == 0:
+            return None
+        token = span.doc[span.start - 1]
+        kind = self.head_type(token.text) if token.is_lower and not token.text.endswith("ing") else None
+        return TypeGuess(kind, f"{token.text} {span_text(span)}", 0.8) if kind else None
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
         doc = span.doc

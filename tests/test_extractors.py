@@ -165,3 +165,17 @@ def test_a_verb_particle_does_not_start_a_phrase(nlp):
     _, found = mentions(nlp, "Scaling up self-supervised learning for surgical foundation models", "We study it.")
     assert "up self-supervised learning" not in by_text(found)
     assert "self-supervised learning" in by_text(found)
+
+
+def test_a_head_noun_before_a_new_name_types_it(nlp):
+    _, found = mentions(nlp, "A paper", "It clearly outperforms the previous flow-based model SiT's 9.17 FID. "
+                                        "We also report the sampling ODE results.")
+    names = by_text(found)
+    assert names["SiT"].type == "architecture"
+    assert "ODE" not in names or names["ODE"].type != "method"  # "sampling ODE": an -ing head types nothing
+
+
+def test_x_based_models_link_to_the_catalog_x_model(nlp):
+    _, found = mentions(nlp, "A paper", "Flow matching is easier to train than diffusion-based models.")
+    mention = by_text(found)["diffusion-based models"]
+    assert (mention.type, mention.extractor) == ("method", "catalog")
