@@ -16,7 +16,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.spans import CATALOG_GROUP, doc_text, set_group
+from extractors.resources import load_json
+from extractors.spans import CATALOG_GROUP, doc_text, set_group, word_after
 from kg.catalog import Catalog, CatalogEntry, load_catalog
 from kg.names import is_acronym
 
@@ -53,6 +54,7 @@ class CatalogMatcher:
         patterns: dict[tuple[str, bool], list[Doc]] = {}
         seen: set[tuple[str, str]] = set()
         self.derived_forms: dict[str, CatalogEntry] = {}
+        self.not_before_task = {word.lower() for word in load_json("task_phrases.json")["catalog_task_not_before"]}
         for entry in catalog.entries.values():
             if entry.generic:
                 continue
@@ -82,11 +84,17 @@ class CatalogMatcher:
                     continue
                 if not self._word_bounded(text, span):
                     continue
+                if entry.type == "task" and self._names_a_kind_of_thing(text, span):
+                    continue
                 spans.append((Span(doc, start, end, label=entry.type, kb_id=f"catalog:{entry.id}"), confidence))
         kept = filter_spans([span for span, _ in spans])
         confidence_of = {(s.start, s.end): c for s, c in spans}
         set_group(doc, CATALOG_GROUP, kept, [confidence_of[(s.start, s.end)] for s in kept], [None] * len(kept))
         return doc
+
+    def _names_a_kind_of_thing(self, text: str, span: Span) -> bool:
+        """A task name before "model", "steps", ... ("denoising steps") is not the task (data/task_phrases.json)."""
+        return word_after(text, span.end_char) in self.not_before_task
 
     @staticmethod
     def _word_bounded(text: str, span: Span) -> bool:

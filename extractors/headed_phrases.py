@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
-from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_text, set_group
+from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_text, set_group, word_after
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
@@ -63,6 +63,7 @@ class HeadedPhraseDetector:
         self.max_modifiers = int(config["max_modifiers"])
         self.heads = HeadFinder(heads["head_nouns"])
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
+        self.not_before = {w.lower() for w in heads.get("not_before", [])}
         self.stop = {w.lower() for w in config["stop_modifiers"]} | {w.lower() for w in heads.get("stop_modifiers", [])}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
         self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
@@ -112,6 +113,8 @@ class HeadedPhraseDetector:
         for sentence in doc.sents:
             for head_start, head_end in self.heads.finditer(text, lowered, sentence.start_char, sentence.end_char):
                 head = text[head_start:head_end]
+                if word_after(text, head_end) in self.not_before:
+                    continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
                 if start is None:
                     continue

@@ -6,6 +6,8 @@ the linker resolves; confidences and cues in the group's attrs); `paperkg_mentio
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 CATALOG_GROUP = "kg_catalog"
@@ -26,6 +28,15 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data[_TEXT_KEY] = doc.text
     return text
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
+
+
+def word_after(text: str, end: int) -> str | None:
+    """The word that follows `end` after spaces on the same line, lower-cased ("visual generation| models")."""
+    following = _NEXT_WORD.match(text, end)
+    return following.group(1).lower() if following else None
 
 
 def keep_text(doc: Doc, text: str) -> Doc:

@@ -179,3 +179,18 @@ def test_x_based_models_link_to_the_catalog_x_model(nlp):
     _, found = mentions(nlp, "A paper", "Flow matching is easier to train than diffusion-based models.")
     mention = by_text(found)["diffusion-based models"]
     assert (mention.type, mention.extractor) == ("method", "catalog")
+
+
+@pytest.mark.parametrize("abstract, not_a_task", [
+    ("This opens new opportunities for next-generation visual generation models.", "visual generation"),
+    ("The model conditions on images from earlier denoising steps.", "denoising"),
+    ("We add a corrector to further reduce inference time.", "reduce inference"),
+])
+def test_a_task_name_that_only_describes_a_model_or_step_is_not_a_task(nlp, abstract, not_a_task):
+    _, found = mentions(nlp, "A paper", abstract)
+    assert not_a_task not in {m.text for m in found if m.type == "task"}
+
+
+def test_a_catalog_task_before_models_is_still_the_task(nlp):
+    _, found = mentions(nlp, "A paper", "We train image captioning models on COCO.")
+    assert by_text(found)["image captioning"].type == "task"
