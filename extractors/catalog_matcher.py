@@ -30,12 +30,15 @@ def _has_inner_capital(name: str) -> bool:
 
 
 def surface_variants(name: str) -> Iterator[str]:
-    """The name, its plural, its forms with hyphens as spaces and as nothing, and "X-based model" for "X model"."""
+    """The name, its plural, its forms with hyphens as spaces and as nothing (two words: with a hyphen too), and
+    "X-based model" for "X model"."""
     forms = {name}
     if "-" in name:
         forms.add(name.replace("-", " "))
         forms.add(name.replace("-", ""))
     words = name.split()
+    if len(words) == 2 and all(word.isalpha() for word in words):
+        forms.add("-".join(words))  # "data-augmentation", "teacher-forcing": two-word names hyphenated as modifiers
     if len(words) == 2 and words[1] in ("model", "models") and words[0].isalpha():
         forms.add(f"{words[0]}-based {words[1]}")  # "diffusion-based models" are diffusion models
     for form in list(forms):

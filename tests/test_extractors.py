@@ -194,3 +194,9 @@ def test_a_task_name_that_only_describes_a_model_or_step_is_not_a_task(nlp, abst
 def test_a_catalog_task_before_models_is_still_the_task(nlp):
     _, found = mentions(nlp, "A paper", "We train image captioning models on COCO.")
     assert by_text(found)["image captioning"].type == "task"
+
+
+def test_a_two_word_catalog_name_matches_hyphenated(nlp):
+    _, found = mentions(nlp, "A paper", "Novel optimization and data-augmentation have increased accuracy.")
+    mention = by_text(found)["data-augmentation"]
+    assert (mention.type, mention.extractor) == ("method", "catalog")
