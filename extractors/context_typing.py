@@ -46,6 +46,7 @@ class ContextTyper:
         self.dataset_result = [re.compile(p, re.IGNORECASE) for p in cues["dataset_result_patterns"]]
         self.dataset_following = [re.compile(p, re.IGNORECASE) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
+        self.negating_prefixes = tuple(prefix.lower() for prefix in cues.get("negating_prefixes", ()))
 
     def head_type(self, word: str) -> str | None:
         return self.head_nouns.get(word.lower())
@@ -55,6 +56,13 @@ class ContextTyper:
         for suffix in self.derived_suffixes:
             if name.lower().endswith(suffix) and len(name) > len(suffix):
                 return name[: -len(suffix)]
+        return name
+
+    def strip_negation(self, name: str) -> str:
+        """'non-GFlowNet' → 'GFlowNet'."""
+        for prefix in self.negating_prefixes:
+            if name.lower().startswith(prefix) and len(name) > len(prefix):
+                return name[len(prefix):]
         return name
 
     def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:

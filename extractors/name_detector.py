@@ -67,7 +67,10 @@ class NameDetector:
             if not _TWO_CAPITALS.search(match.group()):
                 continue
             word = self.typer.strip_derivation(match.group())
-            start, end = match.start(), match.start() + len(word)
+            stripped = self.typer.strip_negation(word)  # "non-GFlowNet baselines" speak of GFlowNets
+            start = match.start() + len(word) - len(stripped)
+            word = stripped
+            end = start + len(word)
             shape = name_shape(word)
             suffix = _NAME_SUFFIX.match(text, end)
             if suffix and shape and word == match.group():

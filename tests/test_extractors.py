@@ -200,3 +200,9 @@ def test_a_two_word_catalog_name_matches_hyphenated(nlp):
     _, found = mentions(nlp, "A paper", "Novel optimization and data-augmentation have increased accuracy.")
     mention = by_text(found)["data-augmentation"]
     assert (mention.type, mention.extractor) == ("method", "catalog")
+
+
+def test_a_negated_name_is_the_name(nlp):
+    _, found = mentions(nlp, "A paper", "We show strong results compared to non-GFlowNet baselines.")
+    assert "non-GFlowNet" not in by_text(found)
+    assert "GFlowNet" in by_text(found)
