@@ -206,3 +206,9 @@ def test_a_negated_name_is_the_name(nlp):
     _, found = mentions(nlp, "A paper", "We show strong results compared to non-GFlowNet baselines.")
     assert "non-GFlowNet" not in by_text(found)
     assert "GFlowNet" in by_text(found)
+
+
+def test_loss_names_are_methods_and_prepositions_stop_phrases(nlp):
+    _, found = mentions(nlp, "A paper", "We add a perceptual loss and study robustness against perturbations.")
+    assert by_text(found)["perceptual loss"].type == "method"
+    assert not any(m.text.startswith("against") for m in found)
