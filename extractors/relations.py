@@ -12,14 +12,13 @@ if the name turns out to be a dataset.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.resources import load_json
 from extractors.spans import doc_text
-from kg.model import Mention
+from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
@@ -108,7 +107,7 @@ class RelationClassifier:
                 relation, cue = "evaluates_on", "result sentence"
             else:
                 relation, cue = "uses", mention.cue
-            classified.append(replace(mention, relation=relation, cue=cue))
+            classified.append(evolve(mention, relation=relation, cue=cue))
         doc._.kg_mentions = classified
         return doc
 

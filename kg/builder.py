@@ -27,7 +27,8 @@ from pathlib import Path
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, extract_papers, in_order, pipeline
+from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, SpooledBatch, extract_papers,
+                          in_order, map_batches, pipeline, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
@@ -39,7 +40,7 @@ from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
 from kg.spool import BuildState, SegmentWriter, fingerprint, read_frames
 
-SPOOL_BATCH = 256  # extractions per pickled batch in the build state
+ENCODE_BATCH = 256  # papers per encoded batch when an in-memory graph is written
 
 
 @dataclass
@@ -122,8 +123,8 @@ def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "t
     entities = result.linked.entities
     summary = BuildSummary(result.corpus, entities, GraphAggregates(entities, view_size=html_max_nodes))
     papers = list(result.linked.per_paper())
-    batches = (encode_batch(papers[i:i + SPOOL_BATCH], entities, summary.aggregates.view_threshold(),
-                            RdfWriter.encoding_for(rdf_format)) for i in range(0, len(papers), SPOOL_BATCH))
+    batches = (encode_batch(papers[i:i + ENCODE_BATCH], entities, summary.aggregates.view_threshold(),
+                            RdfWriter.encoding_for(rdf_format)) for i in range(0, len(papers), ENCODE_BATCH))
     _export(batches, summary, Path(out_dir), rdf_format, html_max_nodes)
     result.files.extend(summary.files)
     result.seconds.update({k: v for k, v in summary.seconds.items() if k.startswith("export")})
@@ -205,8 +206,9 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
     segment = state.new_segment(manifest)
     try:
         papers = clock.timed("read", stream.papers(iter_records(files, corpus, fmt)))
-        extracted = extract_papers(papers, settings, workers, dask_address, batch_size)
-        papers_extracted = _extract_pass(extracted, linker, segment, clock, on_paper)
+        spooled = map_batches(spool_batch, papers, settings, workers, dask_address, batch_size)
+        in_process = workers <= 1 and not dask_address
+        papers_extracted = _extract_pass(spooled, linker, segment, clock, on_paper, in_process)
         segment.flush()
         segments = [*old_segments, segment.temporary_path]
         entities = linker.entities()
@@ -233,31 +235,33 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
     return summary
 
 
-def _extract_pass(extracted: Iterable[PaperExtraction], linker: Linker, segment: SegmentWriter, clock: _Clock,
-                  on_paper) -> int:
+def _extract_pass(spooled: Iterable[SpooledBatch], linker: Linker, segment: SegmentWriter, clock: _Clock,
+                  on_paper, in_process: bool) -> int:
     """Pass one: papers read and extracted (here or on workers), their names counted for the linker, spooled to
-    the build state. Extraction's seconds are the pass's wall time less the other stages' (with workers it runs
-    alongside them)."""
+    the build state. Each batch arrives already pickled for the spool and with its names observed, so this
+    process only counts and appends bytes. A batch's own seconds (extract, observe, pickle) are added to the
+    stages; with workers they ran beside this process, so extraction's seconds are then the pass's wall time
+    less this process's own stages."""
     started = time.perf_counter()
     before = dict(clock.seconds)
-    batch: list[PaperExtraction] = []
     count = 0
-    for item in extracted:
+    worker_seconds = 0.0
+    for batch in spooled:
         now = time.perf_counter()
-        linker.observe(item)
+        linker.count(batch.observations)
         now = clock.add("link", now)
-        batch.append(item)
-        if len(batch) >= SPOOL_BATCH:
-            segment.write(batch)
-            batch = []
+        segment.write_frame(batch.frame, batch.papers)
         clock.add("spool", now)
-        count += 1
+        for stage in ("link", "spool"):
+            clock.seconds[stage] += batch.seconds[stage]
+            worker_seconds += batch.seconds[stage]
+        count += batch.papers
         if on_paper is not None:
-            on_paper()
-    now = time.perf_counter()
-    segment.write(batch)
-    clock.add("spool", now)
+            for _ in range(batch.papers):
+                on_paper()
     spent_elsewhere = sum(clock.seconds[k] - before.get(k, 0.0) for k in ("read", "link", "spool"))
+    if not in_process:  # the workers' observing and pickling overlapped this process's wall time
+        spent_elsewhere -= worker_seconds
     clock.seconds["extract"] += time.perf_counter() - started - spent_elsewhere
     return count
 

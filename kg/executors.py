@@ -1,15 +1,18 @@
 """Where extraction runs: in this process, in local worker processes (`--workers N`), or on an existing Dask
-distributed cluster (`--dask ADDRESS`). Every way yields the same PaperExtractions in corpus order, so what comes
-after (linking, graph, exports) is one code path and the outputs are byte-identical.
+distributed cluster (`--dask ADDRESS`). Every way gives the same results in corpus order (`map_batches`), so what
+comes after (linking, graph, exports) is one code path and the outputs are byte-identical.
 
 Papers travel in batches; at most a few batches per worker are in flight, so memory stays flat however long the
-input is. Each worker process builds the spaCy pipeline once (cached per process) and returns plain dataclasses,
-not spaCy Docs (shipping Docs back costs more than extracting them).
+input is. Each worker process builds the spaCy pipeline once (cached per process) and returns plain data, not
+spaCy Docs (shipping Docs back costs more than extracting them). For a streamed build a worker returns each batch
+already pickled for the build state, with the linker's pass-one observations beside it (`spool_batch`), so the
+client process, which also reads the corpus and writes the spool, does not unpickle and re-pickle every mention.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,7 +25,9 @@ from spacy.language import Language
 
 from extractors import build_pipeline
 from kg.extraction import PaperExtraction, extract
+from kg.linking import Linker, NameObservation
 from kg.model import Paper
+from kg.spool import encode_frame
 
 T = TypeVar("T")
 BATCH_SIZE = 128
@@ -47,8 +52,40 @@ def pipeline(settings: PipelineSettings) -> Language:
 
 
 def extract_batch(papers: list[Paper], settings: PipelineSettings) -> list[PaperExtraction]:
-    """The unit of work shipped to a worker."""
+    """The unit of work shipped to a worker by the in-memory build."""
     return list(extract(papers, pipeline(settings), batch_size=len(papers) or 1))
+
+
+@dataclass(frozen=True)
+class SpooledBatch:
+    """A batch extracted for a streamed build: the frame the build state stores (the pickled extractions) and
+    the linker's pass-one observations of it, so the client only counts and appends bytes: it neither unpickles
+    the extractions nor pickles them again. `seconds`: where the batch's own time went (extract, link, spool)."""
+
+    frame: bytes
+    observations: list[NameObservation]
+    papers: int
+    seconds: dict[str, float]
+
+
+@lru_cache(maxsize=2)
+def observer(settings: PipelineSettings) -> Linker:
+    """A linker over the pipeline's catalog, for the observations of pass one (per process)."""
+    return Linker(pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog)
+
+
+def spool_batch(papers: list[Paper], settings: PipelineSettings) -> SpooledBatch:
+    """The unit of work shipped to a worker by the streamed build."""
+    started = time.perf_counter()
+    extracted = extract_batch(papers, settings)
+    extracted_at = time.perf_counter()
+    linker = observer(settings)
+    observations = [found for item in extracted for found in linker.observations(item)]
+    observed_at = time.perf_counter()
+    frame = encode_frame(extracted)
+    seconds = {"extract": extracted_at - started, "link": observed_at - extracted_at,
+               "spool": time.perf_counter() - observed_at}
+    return SpooledBatch(frame, observations, len(extracted), seconds)
 
 
 def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
@@ -72,27 +109,34 @@ def in_order(submit: Callable[[T], Future], work: Iterable[T], in_flight: int) -
 def extract_papers(papers: Iterable[Paper], settings: PipelineSettings, workers: int = 1,
                    dask_address: str | None = None, batch_size: int = BATCH_SIZE) -> Iterator[PaperExtraction]:
     """PaperExtractions for the papers, in order, computed here, in `workers` local processes, or on Dask."""
+    for extracted in map_batches(extract_batch, papers, settings, workers, dask_address, batch_size):
+        yield from extracted
+
+
+def map_batches(work: Callable[[list[Paper], PipelineSettings], T], papers: Iterable[Paper],
+                settings: PipelineSettings, workers: int = 1, dask_address: str | None = None,
+                batch_size: int = BATCH_SIZE) -> Iterator[T]:
+    """`work(batch, settings)` for each batch of papers, in order: here, in `workers` local processes, or on Dask.
+    `work` must be a module-level function (it is shipped to the workers by name)."""
     if dask_address:
-        yield from _extract_on_dask(papers, settings, dask_address, batch_size)
+        yield from _map_on_dask(work, papers, settings, dask_address, batch_size)
         return
-    nlp = pipeline(settings)  # built before forking, so local workers inherit it instead of building their own
+    pipeline(settings)  # built before forking, so local workers inherit it instead of building their own
     if workers <= 1:
         for batch in _batches(papers, batch_size):
-            yield from extract(batch, nlp, batch_size=batch_size)
+            yield work(batch, settings)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for extracted in in_order(lambda batch: pool.submit(extract_batch, batch, settings),
-                                  _batches(papers, batch_size), workers * IN_FLIGHT_PER_WORKER):
-            yield from extracted
+        yield from in_order(lambda batch: pool.submit(work, batch, settings), _batches(papers, batch_size),
+                            workers * IN_FLIGHT_PER_WORKER)
 
 
-def _extract_on_dask(papers: Iterable[Paper], settings: PipelineSettings, address: str,
-                     batch_size: int) -> Iterator[PaperExtraction]:
+def _map_on_dask(work: Callable[[list[Paper], PipelineSettings], T], papers: Iterable[Paper],
+                 settings: PipelineSettings, address: str, batch_size: int) -> Iterator[T]:
     from dask.distributed import Client
 
     with Client(address, set_as_default=False) as client:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        for extracted in in_order(lambda batch: client.submit(extract_batch, batch, settings, pure=False),
-                                  _batches(papers, batch_size), workers * IN_FLIGHT_PER_WORKER):
-            yield from extracted
+        yield from in_order(lambda batch: client.submit(work, batch, settings, pure=False),
+                            _batches(papers, batch_size), workers * IN_FLIGHT_PER_WORKER)

@@ -4,11 +4,11 @@ filled in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from spacy.language import Language
 
-from kg.model import EntityRelation, Mention, Paper, Result
+from kg.model import EntityRelation, Mention, Paper, Result, evolve
 
 
 @dataclass
@@ -25,9 +25,9 @@ def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
     `paper.text` (title, blank line, abstract)."""
     papers = list(papers)
     for paper, doc in zip(papers, nlp.pipe((p.text for p in papers), batch_size=batch_size), strict=True):
-        mentions = [replace(m, paper_id=paper.id) for m in doc._.kg_mentions or []]
-        results = [replace(r, paper_id=paper.id) for r in doc._.kg_results or []]
-        relations = [replace(r, paper_id=paper.id) for r in doc._.kg_entity_relations or []]
+        mentions = [evolve(m, paper_id=paper.id) for m in doc._.kg_mentions or []]
+        results = [evolve(r, paper_id=paper.id) for r in doc._.kg_results or []]
+        relations = [evolve(r, paper_id=paper.id) for r in doc._.kg_entity_relations or []]
         if on_paper is not None:
             on_paper()
         yield PaperExtraction(paper, mentions, results, relations)

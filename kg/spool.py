@@ -44,6 +44,11 @@ def fingerprint(settings: dict) -> str:
     return digest.hexdigest()
 
 
+def encode_frame(batch: list[PaperExtraction]) -> bytes:
+    """A batch of extractions as one frame of a segment."""
+    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class SegmentWriter:
     """Appends batches of extractions to a new segment, atomically (nothing appears until `commit`)."""
 
@@ -53,9 +58,12 @@ class SegmentWriter:
 
     def write(self, batch: list[PaperExtraction]) -> None:
         if batch:
-            data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-            self._file.handle.write(len(data).to_bytes(_FRAME_LENGTH, "little") + data)
-            self.papers += len(batch)
+            self.write_frame(encode_frame(batch), len(batch))
+
+    def write_frame(self, frame: bytes, papers: int) -> None:
+        """A batch already pickled by `encode_frame` (in a worker process, say)."""
+        self._file.handle.write(len(frame).to_bytes(_FRAME_LENGTH, "little") + frame)
+        self.papers += papers
 
     def commit(self) -> Path:
         return self._file.commit()
