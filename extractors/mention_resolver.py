@@ -135,9 +135,15 @@ class MentionResolver:
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
         text = doc_text(doc)
+        sentences: dict[int, str] = {}  # one string per sentence, shared by its mentions (pickled once in a spool)
         for candidate in self.select(self.candidates(doc), self.untyped_candidates(doc)):
             span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            sentence = span_text(span.sent).strip() if span is not None else ""
+            sentence = ""
+            if span is not None:
+                sent = span.sent
+                if sent.start_char not in sentences:
+                    sentences[sent.start_char] = span_text(sent).strip()
+                sentence = sentences[sent.start_char]
             mentions.append(Mention(
                 paper_id="", start=candidate.start, end=candidate.end, text=text[candidate.start:candidate.end],
                 type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),
