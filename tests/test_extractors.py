@@ -212,3 +212,25 @@ def test_loss_names_are_methods_and_prepositions_stop_phrases(nlp):
     _, found = mentions(nlp, "A paper", "We add a perceptual loss and study robustness against perturbations.")
     assert by_text(found)["perceptual loss"].type == "method"
     assert not any(m.text.startswith("against") for m in found)
+
+
+def test_records_are_copied_with_changes_and_unknown_fields_refused():
+    from dataclasses import replace
+
+    from kg.model import Mention, evolve
+
+    mention = Mention(paper_id="", start=0, end=3, text="ViT", type="architecture", extractor="catalog",
+                      confidence=0.9, sentence="ViT works.")
+    assert evolve(mention, paper_id="p", relation="proposes") == replace(mention, paper_id="p", relation="proposes")
+    assert mention.paper_id == ""
+    with pytest.raises(TypeError, match="paperid"):
+        evolve(mention, paperid="p")
+
+
+def test_the_pipeline_keeps_the_text_and_a_tokenizer_memo_for_a_corpus(nlp):
+    from extractors.spans import doc_text
+
+    text = "ResNet-50 (He et al.)  reaches 76.1%\n\non ImageNet-1K."
+    doc = nlp(text)
+    assert doc_text(doc) == doc.text == text
+    assert nlp.tokenizer.max_cache_size >= 100_000

@@ -124,3 +124,27 @@ def test_html_view_keeps_its_budget_and_counts_the_whole_graph(two_listings, tmp
     assert shown[f"entity:{most_linked[0]}"]["papers"] == most_linked[1], "entity sizes count every paper"
     left_out = re.search(r"left out, as least connected: ([^(]*)\(", html).group(1)
     assert sum(int(n) for n in re.findall(r"(\d+) \w+", left_out)) == total - 60
+
+
+def test_a_build_restores_the_garbage_collector_thresholds(two_listings, tmp_path):
+    import gc
+
+    before = gc.get_threshold()
+    build_directory(two_listings[:1], tmp_path)
+    assert gc.get_threshold() == before
+
+
+def test_pass_one_observations_count_what_observing_the_extraction_counts(two_listings):
+    from kg.executors import PipelineSettings, extract_batch, observer
+    from kg.linking import Linker
+
+    settings = PipelineSettings()
+    papers = list(build(two_listings[:1]).linked.papers)[:40]
+    extracted = extract_batch(papers, settings)
+    catalog = observer(settings).catalog
+    direct, counted = Linker(catalog), Linker(catalog)
+    for item in extracted:
+        direct.observe(item)
+    counted.count([found for item in extracted for found in observer(settings).observations(item)])
+    assert direct.entities() == counted.entities()
+    assert any(entity.variant_of for entity in counted.entities().values())
