@@ -34,7 +34,6 @@ from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
-from kg.extraction import PaperExtraction
 from kg.graph import GraphAggregates, build_graph
 from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
