@@ -18,6 +18,8 @@ from extractors.resources import alternation, load_json
 from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_text, set_group, word_after
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
+_INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
+_COORDINATION = re.compile(r"\s+(?:and|or)\s+")
 _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
 
 
@@ -64,6 +66,7 @@ class HeadedPhraseDetector:
         self.heads = HeadFinder(heads["head_nouns"])
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.not_before = {w.lower() for w in heads.get("not_before", [])}
+        self.inverted_objects = bool(heads.get("inverted_objects", False))
         self.stop = {w.lower() for w in config["stop_modifiers"]} | {w.lower() for w in heads.get("stop_modifiers", [])}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
         self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
@@ -111,19 +114,31 @@ class HeadedPhraseDetector:
         text = doc_text(doc)
         lowered = text.lower()
         for sentence in doc.sents:
+            previous = None  # (modifiers start, head start, head end) of the sentence's last phrase
             for head_start, head_end in self.heads.finditer(text, lowered, sentence.start_char, sentence.end_char):
                 head = text[head_start:head_end]
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
+                key = None
+                if start is None and self.inverted_objects and head.islower():
+                    inverted = _INVERTED_OBJECT.match(text, head_end)
+                    if previous and _COORDINATION.fullmatch(text, previous[2], head_start):
+                        # "image understanding and generation": the modifiers are shared
+                        start, key = head_start, f"{text[previous[0]:previous[1]]}{head}".lower()
+                    elif inverted is not None and not blocked(head_start, inverted.end()):
+                        # "the generation of images" names image generation
+                        start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
                 if start is None:
                     continue
+                if key is None:
+                    previous = (start, head_start, head_end)
                 span = doc.char_span(start, head_end, alignment_mode="expand")
                 if span is None:
                     continue
                 modifiers = len(text[start:head_start].split())
                 weak = head.lower() in self.weak_heads
-                spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=span.text.lower()))
+                spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span.text.lower()))
                 confidences.append(round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2))
                 cues.append(f"{self.label} head '{head}'")
         set_group(doc, self.group, spans, confidences, cues)

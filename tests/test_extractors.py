@@ -234,3 +234,13 @@ def test_the_pipeline_keeps_the_text_and_a_tokenizer_memo_for_a_corpus(nlp):
     doc = nlp(text)
     assert doc_text(doc) == doc.text == text
     assert nlp.tokenizer.max_cache_size >= 100_000
+
+
+@pytest.mark.parametrize("abstract, surface, entity_key", [
+    ("We demonstrate the generation of images conditioned on a class.", "generation of images", "image generation"),
+    ("A framework that unifies image understanding and generation in one model.", "generation", "image generation"),
+])
+def test_inverted_and_coordinated_task_phrases_name_the_whole_task(nlp, abstract, surface, entity_key):
+    _, found = mentions(nlp, "A paper", abstract)
+    mention = by_text(found)[surface]
+    assert (mention.type, mention.key) == ("task", entity_key)
