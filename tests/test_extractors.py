@@ -185,6 +185,7 @@ def test_x_based_models_link_to_the_catalog_x_model(nlp):
     ("This opens new opportunities for next-generation visual generation models.", "visual generation"),
     ("The model conditions on images from earlier denoising steps.", "denoising"),
     ("We add a corrector to further reduce inference time.", "reduce inference"),
+    ("It won the ImageNet Large Scale Visual Recognition Challenge.", "scale visual recognition"),
 ])
 def test_a_task_name_that_only_describes_a_model_or_step_is_not_a_task(nlp, abstract, not_a_task):
     _, found = mentions(nlp, "A paper", abstract)
