@@ -122,11 +122,11 @@ class HeadedPhraseDetector:
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
                 key = None
                 if start is None and self.inverted_objects and head.islower():
-                    inverted = _INVERTED_OBJECT.match(text, head_end)
                     if previous and _COORDINATION.fullmatch(text, previous[2], head_start):
                         # "image understanding and generation": the modifiers are shared
                         start, key = head_start, f"{text[previous[0]:previous[1]]}{head}".lower()
-                    elif inverted is not None and not blocked(head_start, inverted.end()):
+                    elif (inverted := _INVERTED_OBJECT.match(text, head_end)) and not blocked(head_start,
+                                                                                             inverted.end()):
                         # "the generation of images" names image generation
                         start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
                 if start is None:
