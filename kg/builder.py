@@ -28,7 +28,7 @@ import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
 from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, SpooledBatch, extract_papers,
-                          in_order, map_batches, pipeline, spool_batch)
+                          in_order, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, write_html
@@ -96,7 +96,7 @@ def build_corpus(corpus: Corpus, spacy_model: str | None = None, exclude_catalog
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     settings = PipelineSettings(spacy_model, tuple(sorted(exclude_catalog_ids)))
-    catalog = pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog
+    catalog = pipeline_catalog(settings)
     if on_start is not None:
         on_start(len(corpus.papers))
     extracted = []
@@ -194,7 +194,7 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
     manifest = state.check(digest) if update else None
     corpus, files = open_corpus(inputs, fmt)
     stream = PaperStream(corpus, state.duplicates() if manifest else None)
-    catalog = pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog
+    catalog = pipeline_catalog(settings)
     linker = Linker(catalog)
 
     old_segments = state.segments(manifest) if manifest else []

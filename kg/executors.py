@@ -24,6 +24,7 @@ from typing import TypeVar
 from spacy.language import Language
 
 from extractors import build_pipeline
+from kg.catalog import Catalog
 from kg.extraction import PaperExtraction, extract
 from kg.linking import Linker, NameObservation
 from kg.model import Paper
@@ -68,10 +69,15 @@ class SpooledBatch:
     seconds: dict[str, float]
 
 
+def pipeline_catalog(settings: PipelineSettings) -> Catalog:
+    """The catalog the pipeline for these settings matches against (with any held-out entries removed)."""
+    return pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog
+
+
 @lru_cache(maxsize=2)
 def observer(settings: PipelineSettings) -> Linker:
     """A linker over the pipeline's catalog, for the observations of pass one (per process)."""
-    return Linker(pipeline(settings).get_pipe("paperkg_catalog_matcher").catalog)
+    return Linker(pipeline_catalog(settings))
 
 
 def spool_batch(papers: list[Paper], settings: PipelineSettings) -> SpooledBatch:

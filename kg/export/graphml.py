@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
-from kg.export.atomic import AtomicFile
+from kg.export.atomic import AtomicFile, atomic_write
 from kg.graph import (
     GraphAggregates,
     entity_attributes,
@@ -95,18 +96,15 @@ class GraphmlWriter:
 
     def finish(self, aggregates: GraphAggregates) -> Path:
         self._body.handle.flush()
-        target = AtomicFile(self.path, "wb")
         try:
-            self._write(target, aggregates)
-        except BaseException:
-            target.abort()
-            raise
+            with atomic_write(self.path, "wb") as handle:
+                self._write(handle, aggregates)
         finally:
             self._body.abort()
-        return target.commit()
+        return self.path
 
-    def _write(self, target: AtomicFile, aggregates: GraphAggregates) -> None:
-        entities, write = aggregates.entities, target.handle.write
+    def _write(self, handle: IO[bytes], aggregates: GraphAggregates) -> None:
+        entities, write = aggregates.entities, handle.write
         write(_HEADER)
         for (domain, name, kind), key in zip(KEYS, _KEY_IDS.values()):
             write(etree.tostring(etree.Element("key", {"id": key, "for": domain, "attr.name": name,
@@ -115,7 +113,7 @@ class GraphmlWriter:
         for entity in entities.values():
             write(_node(entity_node(entity.id), entity_attributes(entity, aggregates.paper_counts.get(entity.id, 0))))
         with open(self._body.temporary_path, "rb") as body:
-            shutil.copyfileobj(body, target.handle, 1 << 20)
+            shutil.copyfileobj(body, handle, 1 << 20)
         for source, relation, target_id in hierarchy_edges(entities):
             write(_edge(entity_node(source), entity_node(target_id), relation, {"relation": relation}))
         for source, relation, target_id, papers in aggregates.entity_relation_edges():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
-from kg.export.atomic import AtomicFile
+from kg.export.atomic import AtomicFile, atomic_write
 from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import Entity, EntityRelation, Result
 
@@ -257,16 +257,13 @@ class RdfWriter:
         if self.format in _STREAMED:
             return self._file.commit()
         self._file.handle.flush()
-        target = AtomicFile(self.path, "wb")
         try:
-            triples = parse(path=str(self._file.temporary_path), format=RdfFormat.N_TRIPLES)
-            serialize(triples, target.handle, format=_OXIGRAPH_FORMATS[self.format], prefixes=PREFIXES)
-        except BaseException:
-            target.abort()
-            raise
+            with atomic_write(self.path, "wb") as handle:
+                triples = parse(path=str(self._file.temporary_path), format=RdfFormat.N_TRIPLES)
+                serialize(triples, handle, format=_OXIGRAPH_FORMATS[self.format], prefixes=PREFIXES)
         finally:
             self._file.abort()
-        return target.commit()
+        return self.path
 
     def abort(self) -> None:
         self._file.abort()
