@@ -22,6 +22,14 @@ _CONNECTORS = {"and", "or", ",", "-", "/", "&"}
 _TITLE_STOPS = {"for", "with", "via", "in", "on", "using", "through", "by", "from", "to", "towards", "of"}
 
 
+def _closing_abbreviation(doc: Doc, opening: int) -> int | None:
+    """The index of the ")" closing a short parenthesised abbreviation that opens at `opening` ("(AR)"), else None."""
+    close = opening + 2
+    if close < len(doc) and doc[close].text == ")" and any(c.isupper() for c in doc[opening + 1].text):
+        return close
+    return None
+
+
 @dataclass(frozen=True)
 class TypeGuess:
     type: str
@@ -66,8 +74,12 @@ class ContextTyper:
         return name
 
     def guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
+        return self.context_guess(span, is_name) or self.suffix_guess(span_text(span))
+
+    def context_guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
+        """The type the words around a span give it (not its own ending)."""
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
-                or self._preceding_head(span) or self._dataset_context(span) or self.suffix_guess(span_text(span)))
+                or self._preceding_head(span) or self._dataset_context(span))
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
@@ -110,8 +122,12 @@ class ContextTyper:
             return None
         if doc[i + 1].lower_ not in _APPOSITION_OPENERS:
             return None
-        for j in range(i + 2, min(len(doc), i + 12)):
+        j, limit = i + 2, min(len(doc), i + 12)
+        while j < limit:
             token = doc[j]
+            if token.text == "(" and (close := _closing_abbreviation(doc, j)):
+                j, limit = close + 1, min(len(doc), limit + close + 1 - j)  # "a 1D autoregressive (AR) ... method"
+                continue
             if token.is_punct and token.text not in {"-", "/"}:
                 return None
             if token.lower_ in _CLAUSE_BREAKERS and not (j > 0 and doc[j - 1].text == "-"):
@@ -119,6 +135,7 @@ class ContextTyper:
             kind = self.head_type(token.text)
             if kind:  # a definition ("X, a novel foundation model") outranks a passing "the X dataset"
                 return TypeGuess(kind, doc[span.start: j + 1].text, 0.9)
+            j += 1
         return None
 
     def _naming_verb(self, span: Span) -> TypeGuess | None:
@@ -136,12 +153,16 @@ class ContextTyper:
 
     def _preceding_head(self, span: Span) -> TypeGuess | None:
         """A head noun just before the name: "the previous flow-based model SiT", "the benchmark MMLU" (not an -ing
-        head: "sampling ODE" is a thing sampled, not a method called ODE)."""
-        if span.start == 0:
+        head: "sampling ODE" is a thing sampled, not a method called ODE), or before the name in parentheses:
+        "a unified diffusion-based framework (SemFlow)"."""
+        start = span.start
+        if start >= 2 and span.doc[start - 1].text == "(" and span.end < len(span.doc) and span.doc[span.end].text == ")":
+            start -= 1
+        if start == 0:
             return None
-        token = span.doc[span.start - 1]
+        token = span.doc[start - 1]
         kind = self.head_type(token.text) if token.is_lower and not token.text.endswith("ing") else None
-        return TypeGuess(kind, f"{token.text} {span_text(span)}", 0.8) if kind else None
+        return TypeGuess(kind, span.doc[start - 1: span.end + (start < span.start)].text, 0.8) if kind else None
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
         doc = span.doc

@@ -47,6 +47,7 @@ class MentionResolver:
         task_config = load_json("task_phrases.json")
         self.task_heads = {h.lower() for h in task_config["head_nouns"]}
         self.weak_task_heads = {h.lower() for h in task_config["weak_heads"]}
+        self.name_joiners = set(load_json("type_cues.json")["name_joiners"])
 
     def _catalog_entry(self, name: str, exact_case: bool):
         entry = self.catalog.lookup(name)
@@ -73,12 +74,23 @@ class MentionResolver:
                 guess = (self._type_long_form(long) or (name_types.get(normalise_name(short)) if short else None)
                          or self._capitalised_name(long))
                 if guess is None:
-                    continue
+                    continue  # not name-like: "ordinary differential equation (ODE) model" is no entity
+                guess = self._type_definition(groups[LONG_LABEL][0]) or guess  # the definition's words first
                 kind, key, confidence, cue = guess[0], normalise_name(long), ABBREVIATION_CONFIDENCE, f"{long} ({short})"
             for span in groups[LONG_LABEL] + shorts:
                 candidates.append(Candidate(span.start_char, span.end_char, kind, key, "abbreviation", confidence,
                                             cue, long if span.label_ == SHORT_LABEL else None))
         return candidates
+
+    def _type_definition(self, long_span: Span) -> tuple[str, float] | None:
+        """The type the words around a definition give it: "the Flow-Anchored Consistency Model (FACM), a training
+        strategy" is a method, "a family of models we call Simple Diffusion v2 (SiD2)" an architecture."""
+        doc = long_span.doc
+        end = long_span.end
+        if end < len(doc) and doc[end].text == "(":
+            end = next((i + 1 for i in range(end + 1, min(len(doc), end + 5)) if doc[i].text == ")"), long_span.end)
+        guess = self.typer.context_guess(doc[long_span.start:end])
+        return (guess.type, guess.confidence) if guess else None
 
     def _type_long_form(self, long: str) -> tuple[str, float] | None:
         head = long.replace("-", " ").split()[-1]
@@ -90,10 +102,11 @@ class MentionResolver:
         guess = self.typer.suffix_guess(long)
         return (guess.type, guess.confidence) if guess else None
 
-    @staticmethod
-    def _capitalised_name(long: str) -> tuple[str, float] | None:
-        """A capitalised name defined in the text with no type cue at all is most often a method."""
-        if all(word[:1].isupper() for word in long.replace("-", " ").split() if len(word) > 3):
+    def _capitalised_name(self, long: str) -> tuple[str, float] | None:
+        """A capitalised name defined in the text with no type cue at all is most often a method (the words that join
+        a name's parts may stay lower-case: "Velocity Refiner with Acceleration")."""
+        if all(word[:1].isupper() for word in long.replace("-", " ").split()
+               if len(word) > 3 and word not in self.name_joiners):
             return "method", 0.55
         return None
 

@@ -18,6 +18,7 @@ from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import load_json, load_word_list
 from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group
 from kg.catalog import Catalog
+from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
 
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
@@ -110,16 +111,29 @@ class NameDetector:
                 uses.append((span, guess))
         return uses
 
+    @staticmethod
+    def _paper_types(found: list[tuple[Span, str, TypeGuess | None]]) -> dict[str, TypeGuess]:
+        """One type per name in a paper: the type whose guesses add up to the most confidence ("NASNet search space"
+        once, "NASNet architecture" and "NASNet models" twice: an architecture); its most confident guess stands
+        for it. Ties go to the type of the most confident guess, then to the earliest."""
+        strong = {key for _, key, guess in found if guess is not None and guess.confidence >= STRONG_TYPE_CUE}
+        votes: dict[str, dict[str, list[TypeGuess]]] = {}
+        for _, key, guess in found:  # when a name has a strong cue, only strong cues vote (as in the linker)
+            if guess is not None and (guess.confidence >= STRONG_TYPE_CUE or key not in strong):
+                votes.setdefault(key, {}).setdefault(guess.type, []).append(guess)
+        best = {}
+        for key, by_type in votes.items():
+            guesses = max(by_type.values(), key=lambda g: (round(sum(x.confidence for x in g), 6),
+                                                           max(x.confidence for x in g)))
+            best[key] = max(guesses, key=lambda g: g.confidence)
+        return best
+
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[Span, str, TypeGuess | None]] = []
         catalog_spelled = []
-        best: dict[str, TypeGuess] = {}
         for span, title_guess in self._title_name(doc):
             guess = self.typer.guess(span, self.is_name) or title_guess  # its own context first
-            key = normalise_name(span.text)
-            if key not in best or guess.confidence > best[key].confidence:
-                best[key] = guess
-            found.append((span, key, guess))
+            found.append((span, normalise_name(span.text), guess))
         titled = {(s.start, s.end) for s, _, _ in found}
         for span, shape, entry in self._candidates(doc):
             if (span.start, span.end) in titled:
@@ -130,10 +144,8 @@ class NameDetector:
             guess = self.typer.guess(span, self.is_name) or self._family_guess(span.text)
             if guess and shape == "acronym" and guess.confidence < 0.7:
                 guess = None  # an acronym typed only by its ending is too weak
-            key = normalise_name(span.text)
-            if guess and (key not in best or guess.confidence > best[key].confidence):
-                best[key] = guess
-            found.append((span, key, guess))
+            found.append((span, normalise_name(span.text), guess))
+        best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:
             chosen = guess if guess and guess.type == best[key].type else best.get(key)

@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 from kg.catalog import Catalog, CatalogEntry
 from kg.extraction import PaperExtraction
-from kg.model import ENTITY_TYPES, RELATIONS, Entity, EntityRelation, Link, Mention, Paper, Result, evolve
+from kg.model import (ENTITY_TYPES, RELATIONS, STRONG_TYPE_CUE, Entity, EntityRelation, Link, Mention, Paper, Result,
+                      evolve)
 from kg.names import is_acronym, normalise_name, slugify
 
-STRONG_TYPE_CUE = 0.7  # confidences at or above this come from explicit context, not a name's shape
 MODEL_TYPES = ("method", "architecture")
 CORPUS_TYPED_CONFIDENCE = 0.5
 CORPUS_TYPED_CUE = "typed by its mentions in other papers"

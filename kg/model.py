@@ -19,6 +19,10 @@ RELATIONS: tuple[str, ...] = ("proposes", "evaluates_on", "addresses", "uses")
 # `applied_to` a task. (variant_of and broader come from the catalog and the linker, not from sentences.)
 ENTITY_RELATIONS: tuple[str, ...] = ("evaluated_on", "applied_to")
 
+# A mention typed with this confidence or more was typed by explicit context (a definition, a head noun, a naming
+# verb), not by the shape of its name; where a name has such mentions, only they vote on its type.
+STRONG_TYPE_CUE = 0.7
+
 
 R = TypeVar("R")
 

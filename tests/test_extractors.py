@@ -245,3 +245,48 @@ def test_inverted_and_coordinated_task_phrases_name_the_whole_task(nlp, abstract
     _, found = mentions(nlp, "A paper", abstract)
     mention = by_text(found)[surface]
     assert (mention.type, mention.key) == ("task", entity_key)
+
+
+@pytest.mark.parametrize("abstract, name, kind", [
+    # an abbreviation in parentheses does not end an apposition
+    ("We present QuillMix, a two-stage autoregressive (AR) captioning method for long videos.", "QuillMix", "method"),
+    # a head noun before the name in parentheses
+    ("We propose a unified contrastive framework (TriMatch) for retrieval.", "TriMatch", "method"),
+    ("Our results use a new large-scale benchmark (OrbitQA) of satellite questions.", "OrbitQA", "dataset"),
+])
+def test_names_typed_by_a_definition_around_parentheses(nlp, abstract, name, kind):
+    _, found = mentions(nlp, "A paper", abstract)
+    assert by_text(found)[name].type == kind
+
+
+def test_a_name_takes_the_type_most_of_its_strong_cues_give_it_in_the_paper(nlp):
+    abstract = ("We design the QuadNet search space on small data. The resulting QuadNet architecture transfers well, "
+                "and QuadNet models set a new state of the art.")
+    _, found = mentions(nlp, "A paper", abstract)
+    assert {m.type for m in found if m.text == "QuadNet"} == {"architecture"}
+
+
+def test_weak_shape_guesses_do_not_outvote_a_definition(nlp):
+    abstract = ("We introduce GlideFlow, a novel framework for fast sampling. GlideFlow is simple. GlideFlow is fast. "
+                "GlideFlow is general.")
+    _, found = mentions(nlp, "A paper", abstract)
+    assert {m.type for m in found if m.text == "GlideFlow"} == {"method"}  # not the four "ends in Flow" guesses
+
+
+@pytest.mark.parametrize("abstract, long, kind", [
+    ("We introduce the Gradient-Tempered Sampling Model (GTSM), a simple training strategy for few-step models.",
+     "Gradient-Tempered Sampling Model", "method"),
+    ("Combining these steps, we obtain a family of pixel-space models we call Plain Pixel v3 (PP3).",
+     "Plain Pixel v3", "architecture"),
+    ("Between the branches we insert a Feature Mixer with Memory (FMM) block.", "Feature Mixer with Memory",
+     "architecture"),
+])
+def test_a_defined_abbreviation_is_typed_by_the_words_around_its_definition(nlp, abstract, long, kind):
+    _, found = mentions(nlp, "A paper", abstract)
+    mention = by_text(found)[long]
+    assert (mention.type, mention.extractor) == (kind, "abbreviation")
+
+
+def test_a_defined_phrase_that_is_no_name_is_not_made_an_entity_by_its_context(nlp):
+    _, found = mentions(nlp, "A paper", "We train an ordinary differential equation (ODE) model between the two.")
+    assert "ordinary differential equation" not in by_text(found)
