@@ -47,6 +47,7 @@ class ContextTyper:
                 self.suffixes.setdefault(suffix, kind)
         self.suffix_lengths = sorted({len(suffix) for suffix in self.suffixes}, reverse=True)
         self.naming_verbs = set(cues["naming_verbs"])
+        self.head_continuations = set(cues["head_continuations"])
         self.dataset_context = re.compile(rf"(?:{alternation(cues['dataset_context'])})\s+(?:the\s+)?$", re.IGNORECASE)
         # Every context phrase is two or more words, so the text before a name can only match if its last word
         # is a phrase's last word (or "the"): checked first, as the end-anchored alternation is slow to search.
@@ -105,8 +106,10 @@ class ContextTyper:
         while i < len(doc) and i < span.end + 6:
             token = doc[i]
             kind = self.head_type(token.text)
-            if kind:
+            if kind and not (i + 1 < len(doc) and doc[i + 1].lower_ in self.head_continuations):
                 return TypeGuess(kind, doc[span.start: i + 1].text, 0.85)
+            if kind:
+                return None  # "the X search space", "the X training set": the noun only modifies another
             if token.text.lower() in _CONNECTORS or is_name(token.text):
                 i += 1
                 continue

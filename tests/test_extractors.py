@@ -290,3 +290,21 @@ def test_a_defined_abbreviation_is_typed_by_the_words_around_its_definition(nlp,
 def test_a_defined_phrase_that_is_no_name_is_not_made_an_entity_by_its_context(nlp):
     _, found = mentions(nlp, "A paper", "We train an ordinary differential equation (ODE) model between the two.")
     assert "ordinary differential equation" not in by_text(found)
+
+
+def test_a_head_noun_that_only_modifies_another_noun_types_nothing(nlp):
+    _, found = mentions(nlp, "A paper", "We search the canonical FooConv search space and report the KiloSet training set.")
+    names = by_text(found)
+    assert "FooConv" not in names or names["FooConv"].type != "method"  # "search" modifies "space"
+    assert "KiloSet" not in names or names["KiloSet"].type != "method"
+
+
+@pytest.mark.parametrize("abstract, surface, entity_key", [
+    ("Agents trained by self-play beat AlphaZero at chess.", "AlphaZero", "catalog:alphazero"),
+    ("Agents trained by self-play beat AlphaZero at chess.", "self-play", "catalog:self-play"),
+    ("We replace max-pooling with strided convolutions.", "max-pooling", "catalog:max-pooling"),
+])
+def test_catalog_names_for_specific_methods_under_an_umbrella(nlp, abstract, surface, entity_key):
+    _, found = mentions(nlp, "A paper", abstract)
+    mention = by_text(found)[surface]
+    assert (mention.type, mention.key) == ("method", entity_key)
