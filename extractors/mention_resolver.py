@@ -145,11 +145,43 @@ class MentionResolver:
                 occupied.append((candidate.start, candidate.end))
         return sorted(chosen, key=lambda c: (c.start, c.end))
 
+    def resolve_bare_task_heads(self, chosen: list[Candidate], text: str) -> list[Candidate]:
+        """A task head on its own ("segmentation results") in a paper that names a task with that head ("semantic
+        segmentation") speaks of that task, not of the catalog's general one ("image segmentation"): it takes the
+        key of the specific task the paper names most often (the first of those at a tie), and that task's words as
+        its long form (so a bare head never becomes an entity's label)."""
+        specific: dict[str, list[str]] = {}
+        surface_of: dict[str, str] = {}
+        bare = []
+        for candidate in chosen:
+            if candidate.type != "task":
+                continue
+            surface = text[candidate.start:candidate.end].lower()
+            if surface in self.task_heads:
+                bare.append(candidate)
+                continue
+            head = surface.replace("-", " ").rsplit(" ", 1)[-1]
+            if head in self.task_heads:
+                specific.setdefault(head, []).append(candidate.key)
+                surface_of.setdefault(candidate.key, text[candidate.start:candidate.end])
+        if not bare or not specific:
+            return chosen
+        rekeyed = {}
+        for candidate in bare:
+            keys = specific.get(text[candidate.start:candidate.end].lower())
+            if keys:
+                best = max(dict.fromkeys(keys), key=keys.count)  # most often, the first at a tie
+                rekeyed[id(candidate)] = Candidate(candidate.start, candidate.end, "task", best, candidate.extractor,
+                                                   candidate.confidence, f"short for {surface_of[best]!r}",
+                                                   surface_of[best])
+        return [rekeyed.get(id(candidate), candidate) for candidate in chosen]
+
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
         text = doc_text(doc)
         sentences: dict[int, str] = {}  # one string per sentence, shared by its mentions (pickled once in a spool)
-        for candidate in self.select(self.candidates(doc), self.untyped_candidates(doc)):
+        for candidate in self.resolve_bare_task_heads(self.select(self.candidates(doc), self.untyped_candidates(doc)),
+                                                      text):
             span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
             sentence = ""
             if span is not None:

@@ -308,3 +308,24 @@ def test_catalog_names_for_specific_methods_under_an_umbrella(nlp, abstract, sur
     _, found = mentions(nlp, "A paper", abstract)
     mention = by_text(found)[surface]
     assert (mention.type, mention.key) == ("method", entity_key)
+
+
+def test_a_bare_task_head_speaks_of_the_specific_task_its_paper_names(nlp):
+    _, found = mentions(nlp, "A paper", "We study semantic segmentation in cities. Our segmentation masks are sharp.")
+    bare = by_text(found)["segmentation"]
+    assert bare.key == by_text(found)["semantic segmentation"].key
+    assert bare.long_form == "semantic segmentation"
+    _, alone = mentions(nlp, "A paper", "Our segmentation masks are sharp.")
+    assert by_text(alone)["segmentation"].key == "catalog:image-segmentation"
+
+
+def test_a_bare_task_head_never_labels_the_task(nlp):
+    from kg.extraction import extract
+    from kg.linking import link
+
+    papers = [Paper(id=str(i), title="A paper", abstract="We study comic panel colorization. The colorization is "
+                    "fast, and colorization quality is high.") for i in range(2)]
+    linked = link(extract(papers, nlp), nlp.get_pipe("paperkg_catalog_matcher").catalog)
+    labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
+    assert "comic panel colorization" in labels
+    assert "colorization" not in labels
