@@ -55,7 +55,9 @@ class NameDetector:
         self.typer = typer or ContextTyper()
         metric_names = {form for metric in load_json("metrics.json")["metrics"] for form in metric["forms"]}
         self.stoplist = load_word_list("name_stoplist.txt") | metric_names  # "mCE", "LPIPS": metrics, not entities
-        self.title_starters = set(load_json("type_cues.json")["title_starters"])
+        cues = load_json("type_cues.json")
+        self.title_starters = set(cues["title_starters"])
+        self.resolution_suffix = re.compile(rf"[-_]?(?:{'|'.join(cues['image_resolutions'])})(?:px)?$")
 
     def is_name(self, word: str) -> bool:
         return name_shape(word) is not None and word not in self.stoplist
@@ -79,12 +81,20 @@ class NameDetector:
                 shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
-            entry = self.catalog.lookup_key(normalise_name(word))
+            entry = self.catalog.lookup_key(normalise_name(word)) or self._dataset_at_resolution(word)
             if entry is not None and entry.generic:
                 continue  # an umbrella concept
             span = doc.char_span(start, end, alignment_mode="contract")
             if span is not None and span.start_char == start and span.end_char == end:
                 yield span, shape, entry  # entry: a catalog name spelled another way ("CIFAR10-C"), or the same
+
+    def _dataset_at_resolution(self, word: str):
+        """A catalog dataset named with an image resolution glued on ("ImageNet512", "FFHQ1024") is that dataset."""
+        match = self.resolution_suffix.search(word)
+        if not match or match.start() == 0:
+            return None
+        entry = self.catalog.lookup_key(normalise_name(word[:match.start()]))
+        return entry if entry is not None and entry.type == "dataset" else None
 
     def _family_guess(self, name: str) -> TypeGuess | None:
         """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""

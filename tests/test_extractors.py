@@ -329,3 +329,10 @@ def test_a_bare_task_head_never_labels_the_task(nlp):
     labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
     assert "comic panel colorization" in labels
     assert "colorization" not in labels
+
+
+def test_a_catalog_dataset_with_a_resolution_glued_on_is_that_dataset(nlp):
+    _, found = mentions(nlp, "A paper", "We report 1.5 FID on ImageNet512 and new results on FFHQ1024 and ImageNet128.")
+    names = by_text(found)
+    assert names["ImageNet512"].key == names["ImageNet128"].key == "catalog:imagenet"
+    assert names["FFHQ1024"].key == "catalog:ffhq"
