@@ -67,6 +67,8 @@ class HeadedPhraseDetector:
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.not_before = {w.lower() for w in heads.get("not_before", [])}
         self.inverted_objects = bool(heads.get("inverted_objects", False))
+        self.capitalised_head_alone = bool(heads.get("capitalised_head_alone", False))
+        self.capitalised_only = bool(heads.get("capitalised_only", False))
         self.stop = {w.lower() for w in config["stop_modifiers"]} | {w.lower() for w in heads.get("stop_modifiers", [])}
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
         self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
@@ -100,6 +102,8 @@ class HeadedPhraseDetector:
             absolute = sentence_start + word.start()
             if blocked(absolute, sentence_start + word.end()) or not self._is_modifier(word.group()):
                 break
+            if self.capitalised_only and not word.group()[0].isupper():
+                break  # a name is capitalised throughout: "Graph Neural Networks", not "influential Residual Networks"
             start, boundary = absolute, word.start()
         return start
 
@@ -113,10 +117,13 @@ class HeadedPhraseDetector:
         spans, confidences, cues = [], [], []
         text = doc_text(doc)
         lowered = text.lower()
+        title_end = text.find("\n\n")
         for sentence in doc.sents:
             previous = None  # (modifiers start, head start, head end) of the sentence's last phrase
             for head_start, head_end in self.heads.finditer(text, lowered, sentence.start_char, sentence.end_char):
                 head = text[head_start:head_end]
+                if self.capitalised_only and not head[0].isupper():
+                    continue
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
@@ -129,6 +136,10 @@ class HeadedPhraseDetector:
                                                                                              inverted.end()):
                         # "the generation of images" names image generation
                         start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
+                if start is None and self.capitalised_head_alone and head[0].isupper() \
+                        and sentence.start_char < head_start and head_start > title_end >= 0 \
+                        and not blocked(head_start, head_end):
+                    start = head_start  # "... Transformers": a capitalised head noun inside a sentence is a name
                 if start is None:
                     continue
                 if key is None:

@@ -19,13 +19,14 @@ from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import load_json
-from extractors.spans import (ABBREVIATION_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
+from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
                              UNTYPED_NAME_GROUP, doc_text, group_items, span_text)
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name
 
-EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4}
+EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4,
+                  "architecture_phrase": 5}
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,12 @@ class MentionResolver:
             found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "name_detector",
                                    confidence, cue))
         found.extend(self._abbreviation_candidates(doc, name_types))
-        for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase")):
+        for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase"),
+                                       (ARCHITECTURE_GROUP, "architecture", "architecture_phrase")):
             for span, confidence, cue in group_items(doc, group):
                 entry = self.catalog.lookup(span.text)
+                if entry is not None and entry.generic and kind == "architecture":
+                    continue  # "Neural Networks": an umbrella term
                 key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else span.kb_id_
                 found.append(Candidate(span.start_char, span.end_char, kind, key, extractor, confidence, cue))
         return found

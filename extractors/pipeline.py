@@ -11,6 +11,7 @@ from spacy.util import compile_suffix_regex
 # Importing the component modules registers their factories with spaCy.
 from extractors import (  # noqa: F401
     abbreviations,
+    architecture_phrases,
     catalog_matcher,
     entity_relations,
     mention_resolver,
@@ -24,7 +25,8 @@ from extractors import (  # noqa: F401
 from extractors.spans import keep_text
 
 COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
-              "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_mention_resolver", "paperkg_relations",
+              "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_architecture_phrases",
+              "paperkg_mention_resolver", "paperkg_relations",
               "paperkg_results", "paperkg_entity_relations")
 
 

@@ -16,6 +16,7 @@ NAME_GROUP = "kg_name"
 UNTYPED_NAME_GROUP = "kg_untyped_name"  # name-shaped words with no type cue in their paper
 TASK_GROUP = "kg_task"
 METHOD_GROUP = "kg_method_phrase"
+ARCHITECTURE_GROUP = "kg_architecture_phrase"
 
 
 _TEXT_KEY = "paperkg_text"

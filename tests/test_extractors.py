@@ -336,3 +336,24 @@ def test_a_catalog_dataset_with_a_resolution_glued_on_is_that_dataset(nlp):
     names = by_text(found)
     assert names["ImageNet512"].key == names["ImageNet128"].key == "catalog:imagenet"
     assert names["FFHQ1024"].key == "catalog:ffhq"
+
+
+@pytest.mark.parametrize("abstract, surface", [
+    ("We compare against Hyperbolic Graph Networks on molecules.", "Hyperbolic Graph Networks"),
+    ("The encoder is a stack of Transformers over patches.", "Transformers"),
+])
+def test_capitalised_network_names_are_architectures(nlp, abstract, surface):
+    _, found = mentions(nlp, "A paper", abstract)
+    mention = by_text(found)[surface]
+    assert mention.type == "architecture"
+
+
+@pytest.mark.parametrize("abstract, not_a_name", [
+    ("We train a lightweight generator network end to end.", "generator network"),
+    ("Our system consists of an end-to-end trainable convolutional network.", "trainable convolutional network"),
+    ("Deep Neural Networks are used everywhere, and Neural Networks too.", "Neural Networks"),
+    ("Transformers are everywhere.", "Transformers"),  # capitalised as the sentence opens: no cue by itself
+])
+def test_described_or_umbrella_networks_are_not_architecture_phrases(nlp, abstract, not_a_name):
+    _, found = mentions(nlp, "A paper", abstract)
+    assert not_a_name not in {m.text for m in found if m.extractor == "architecture_phrase"}
