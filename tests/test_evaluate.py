@@ -85,5 +85,9 @@ def test_evaluate_command_on_the_development_set():
     assert held["entries_removed"] > 50
     assert held["paper_level"]["all"]["recall"] < report["paper_level"]["all"]["recall"]
     assert len(report["errors"]) == report["papers"]
+    # the targets of the extraction-quality issue, kept as a floor: paper-level micro F1, each type, proposes
+    assert report["paper_level"]["all"]["f1"] >= 0.85
+    assert all(report["paper_level"][t]["f1"] >= 0.80 for t in ("method", "dataset", "architecture", "task"))
+    assert report["proposes"]["precision"] >= 0.90
     table = CliRunner().invoke(app, ["evaluate", "--gold", GOLD])
     assert "paper" in table.output and "proposes links" in table.output
