@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
-from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_text, set_group, word_after
+from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, sentence_bounds, set_group, word_after
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
@@ -108,25 +108,37 @@ class HeadedPhraseDetector:
         return start
 
     def __call__(self, doc: Doc) -> Doc:
-        other = [(s.start_char, s.end_char) for group in (CATALOG_GROUP, NAME_GROUP) if group in doc.spans
-                 for s in doc.spans[group] if s.label_ != self.label]
+        text = doc_text(doc)
+        spans, confidences, cues = [], [], []
+        heads = self.heads.finditer(text, doc_lowered(doc), 0, len(text))  # once per doc, sorted by position
+        if not heads:
+            set_group(doc, self.group, spans, confidences, cues)
+            return doc
+        covered = bytearray(len(text))  # the characters of entities of another type
+        for group in (CATALOG_GROUP, NAME_GROUP):
+            for other in doc.spans[group] if group in doc.spans else ():
+                if other.label_ != self.label:
+                    covered[other.start_char:other.end_char] = b"\x01" * (other.end_char - other.start_char)
 
         def blocked(start: int, end: int) -> bool:
-            return any(s < end and start < e for s, e in other)
+            return covered.find(1, start, end) != -1
 
-        spans, confidences, cues = [], [], []
-        text = doc_text(doc)
-        lowered = text.lower()
         title_end = text.find("\n\n")
-        for sentence in doc.sents:
+        next_head = 0
+        for sentence_start, sentence_end in sentence_bounds(doc):
             previous = None  # (modifiers start, head start, head end) of the sentence's last phrase
-            for head_start, head_end in self.heads.finditer(text, lowered, sentence.start_char, sentence.end_char):
+            in_sentence = []
+            while next_head < len(heads) and heads[next_head][0] < sentence_end:
+                if heads[next_head][0] >= sentence_start and heads[next_head][1] <= sentence_end:
+                    in_sentence.append(heads[next_head])
+                next_head += 1
+            for head_start, head_end in in_sentence:
                 head = text[head_start:head_end]
                 if self.capitalised_only and not head[0].isupper():
                     continue
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
-                start = self._modifiers_start(text, sentence.start_char, head_start, blocked)
+                start = self._modifiers_start(text, sentence_start, head_start, blocked)
                 key = None
                 if start is None and self.inverted_objects and head.islower():
                     if previous and _COORDINATION.fullmatch(text, previous[2], head_start):
@@ -137,7 +149,7 @@ class HeadedPhraseDetector:
                         # "the generation of images" names image generation
                         start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
                 if start is None and self.capitalised_head_alone and head[0].isupper() \
-                        and sentence.start_char < head_start and head_start > title_end >= 0 \
+                        and sentence_start < head_start and head_start > title_end >= 0 \
                         and not blocked(head_start, head_end):
                     start = head_start  # "... Transformers": a capitalised head noun inside a sentence is a name
                 if start is None:

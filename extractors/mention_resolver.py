@@ -20,7 +20,8 @@ from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
-                             UNTYPED_NAME_GROUP, doc_text, group_items, span_text)
+                             UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at,
+                             sentence_bounds)
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name
@@ -140,13 +141,14 @@ class MentionResolver:
     def select(candidates: list[Candidate], fillers: list[Candidate] = ()) -> list[Candidate]:
         """Non-overlapping candidates, longest first then by detector rank; `fillers` only where nothing was chosen."""
         chosen: list[Candidate] = []
-        occupied: list[tuple[int, int]] = []
+        end = max((c.end for tier in (candidates, fillers) for c in tier), default=0)
+        occupied = bytearray(end)  # the characters of the candidates chosen so far
         for tier in (candidates, fillers):
             for candidate in sorted(tier, key=lambda c: (-(c.end - c.start), EXTRACTOR_RANK[c.extractor], c.start)):
-                if any(s < candidate.end and candidate.start < e for s, e in occupied):
+                if occupied.find(1, candidate.start, candidate.end) != -1:
                     continue
                 chosen.append(candidate)
-                occupied.append((candidate.start, candidate.end))
+                occupied[candidate.start:candidate.end] = b"\x01" * (candidate.end - candidate.start)
         return sorted(chosen, key=lambda c: (c.start, c.end))
 
     def resolve_bare_task_heads(self, chosen: list[Candidate], text: str) -> list[Candidate]:
@@ -184,15 +186,13 @@ class MentionResolver:
         mentions = []
         text = doc_text(doc)
         sentences: dict[int, str] = {}  # one string per sentence, shared by its mentions (pickled once in a spool)
+        bounds = sentence_bounds(doc)
         for candidate in self.resolve_bare_task_heads(self.select(self.candidates(doc), self.untyped_candidates(doc)),
                                                       text):
-            span = doc.char_span(candidate.start, candidate.end, alignment_mode="expand")
-            sentence = ""
-            if span is not None:
-                sent = span.sent
-                if sent.start_char not in sentences:
-                    sentences[sent.start_char] = span_text(sent).strip()
-                sentence = sentences[sent.start_char]
+            sentence_start, sentence_end = sentence_at(bounds, candidate.start)
+            sentence = sentences.get(sentence_start)
+            if sentence is None:
+                sentence = sentences[sentence_start] = text[sentence_start:sentence_end].strip()
             mentions.append(Mention(
                 paper_id="", start=candidate.start, end=candidate.end, text=text[candidate.start:candidate.end],
                 type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),

@@ -30,6 +30,9 @@ _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?"
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
+_NOT_A_NAME = object()
+_MEMO_SIZE = 100_000  # words remembered at most (a few tens of MB), so a million abstracts do not grow it without end
+_UNSEEN = object()
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -57,6 +60,8 @@ class NameDetector:
         self.stoplist = load_word_list("name_stoplist.txt") | metric_names  # "mCE", "LPIPS": metrics, not entities
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
+        self._words: dict[str, tuple[int, str, str | None] | object] = {}  # memo of `_word_shape`
+        self._entries: dict[str, object] = {}  # memo of a candidate's catalog entry (or None)
         self.resolution_suffix = re.compile(rf"[-_]?(?:{'|'.join(cues['image_resolutions'])})(?:px)?$")
 
     def is_name(self, word: str) -> bool:
@@ -67,26 +72,44 @@ class NameDetector:
         words = (word for chunk in _CHUNK_WITH_TWO_CAPITALS.finditer(text)
                  for word in _WORD.finditer(text, chunk.start(), chunk.end()))
         for match in words:
-            if not _TWO_CAPITALS.search(match.group()):
+            raw = match.group()
+            known = self._words.get(raw)
+            if known is None:
+                if len(self._words) > _MEMO_SIZE:
+                    self._words.clear()
+                known = self._words[raw] = self._word_shape(raw)
+            if known is _NOT_A_NAME:
                 continue
-            word = self.typer.strip_derivation(match.group())
-            stripped = self.typer.strip_negation(word)  # "non-GFlowNet baselines" speak of GFlowNets
-            start = match.start() + len(word) - len(stripped)
-            word = stripped
+            lead, word, shape = known
+            start = match.start() + lead
             end = start + len(word)
-            shape = name_shape(word)
             suffix = _NAME_SUFFIX.match(text, end)
-            if suffix and shape and word == match.group():
+            if suffix and shape and lead == 0 and len(word) == len(raw):
                 word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
                 shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
-            entry = self.catalog.lookup_key(normalise_name(word)) or self._dataset_at_resolution(word)
+            entry = self._entries.get(word, _UNSEEN)
+            if entry is _UNSEEN:
+                if len(self._entries) > _MEMO_SIZE:
+                    self._entries.clear()
+                entry = self._entries[word] = (self.catalog.lookup_key(normalise_name(word))
+                                               or self._dataset_at_resolution(word))
             if entry is not None and entry.generic:
                 continue  # an umbrella concept
             span = doc.char_span(start, end, alignment_mode="contract")
             if span is not None and span.start_char == start and span.end_char == end:
                 yield span, shape, entry  # entry: a catalog name spelled another way ("CIFAR10-C"), or the same
+
+    def _word_shape(self, raw: str):
+        """What a word of the text is as a candidate name, before its context: the offset and text of the name in
+        it (derivations and negations stripped: "CLIP-based", "non-GFlowNet") and its shape; memoised per word,
+        as names recur across a corpus."""
+        if not _TWO_CAPITALS.search(raw):
+            return _NOT_A_NAME
+        word = self.typer.strip_derivation(raw)
+        stripped = self.typer.strip_negation(word)
+        return len(word) - len(stripped), stripped, name_shape(stripped)
 
     def _dataset_at_resolution(self, word: str):
         """A catalog dataset named with an image resolution glued on ("ImageNet512", "FFHQ1024") is that dataset."""

@@ -25,15 +25,31 @@ _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
 _FOLLOWING_WORD = re.compile(r"(?P<hyphen>-?)\s?(?P<word>[A-Za-z0-9]+)")
 
 
+_UNESCAPED_CAPITAL = re.compile(r"(?<!\\)(?<!\(\?)[A-Z]")  # not \S, not the P of (?P<name>
+
+
+def _lower_case_pattern(pattern: str) -> re.Pattern[str]:
+    """A cue pattern to search lower-cased text with: it must have no capital letter but in an escape (\\S, \\D) or a
+    named group."""
+    if _UNESCAPED_CAPITAL.search(pattern):
+        raise ValueError(f"relation cue {pattern!r} has a capital letter: cues are matched against lower-cased text")
+    return re.compile(pattern)
+
+
 class RelationClassifier:
     def __init__(self, cues: dict | None = None):
         cues = cues or load_json("relation_cues.json")
         flags = re.IGNORECASE
-        self.proposal_sentence = [re.compile(p, flags) for p in cues["proposal_sentence"]]
+        # sentence-level yes/no cues are searched in the lower-cased sentence, several times faster than IGNORECASE
+        self.proposal_sentence = [_lower_case_pattern(p) for p in cues["proposal_sentence"]]
         self.proposal_verb = re.compile(cues["proposal_verb"], flags)
         self.passive = re.compile(cues["passive_proposal"], flags)
+        # the same, for a lower-cased sentence whose offsets are the original's (nearly always)
+        self.lower_case_proposal_verb = _lower_case_pattern(cues["proposal_verb"])
+        self.lower_case_passive = _lower_case_pattern(cues["passive_proposal"])
+        self.lower_case_borrowed = _lower_case_pattern(cues["borrowed_before_naming"])
         self.not_object = re.compile(cues["not_in_proposal_object"], flags)
-        self.result_sentence = [re.compile(p, flags) for p in cues["result_sentence"]]
+        self.result_sentence = [_lower_case_pattern(p) for p in cues["result_sentence"]]
         self.kind_nouns = {word.lower() for word in cues["kind_nouns_after_known_object"]}
         self.borrowed_before_naming = re.compile(cues["borrowed_before_naming"], flags)
 
@@ -62,12 +78,19 @@ class RelationClassifier:
         for index, mention in enumerate(mentions):
             by_sentence.setdefault(mention.sentence, []).append(index)
         for sentence, indices in by_sentence.items():
-            if not any(p.search(sentence) for p in self.proposal_sentence):
+            lowered = sentence.lower()
+            if not any(p.search(lowered) for p in self.proposal_sentence):
                 continue
             sentence_start = text.find(sentence)
-            for verb in self.proposal_verb.finditer(sentence):
+            if len(lowered) == len(sentence):  # lower-casing kept every offset: search the lower-cased sentence
+                searched, verbs, passives, borrowed = (lowered, self.lower_case_proposal_verb, self.lower_case_passive,
+                                                       self.lower_case_borrowed)
+            else:
+                searched, verbs, passives, borrowed = (sentence, self.proposal_verb, self.passive,
+                                                       self.borrowed_before_naming)
+            for verb in verbs.finditer(searched):
                 group = "verb" if verb.group("verb") else "naming"
-                if group == "naming" and self.borrowed_before_naming.search(sentence, 0, verb.start()):
+                if group == "naming" and borrowed.search(searched, 0, verb.start()):
                     continue  # "a recent method called Rectified Flow"
                 verb_end = sentence_start + verb.end(group)
                 for index in indices:
@@ -77,18 +100,26 @@ class RelationClassifier:
                     gap = text[verb_end:mention.start]
                     if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap \
                             and not self._modifies_what_is_proposed(text, mention):
-                        proposed.setdefault(index, verb.group(group))
+                        proposed.setdefault(index, sentence[verb.start(group):verb.end(group)])
                     break  # only the first entity after the verb is its object
-            for passive in self.passive.finditer(sentence):
+            for passive in passives.finditer(searched):
                 passive_start = sentence_start + passive.start()
                 before = [i for i in indices if mentions[i].end <= passive_start and mentions[i].type != "task"]
                 if before:
                     gap = text[mentions[before[-1]].end:passive_start]
                     if not re.search(r"[,;]", gap) and len(gap) <= 30:
-                        proposed.setdefault(before[-1], passive.group())
+                        cue = sentence[passive.start():passive.end()]
+                        proposed.setdefault(before[-1], cue)
                         if mentions[before[-1]].long_form and len(before) > 1:
-                            proposed.setdefault(before[-2], passive.group())  # "Long Form (LF) is proposed"
+                            proposed.setdefault(before[-2], cue)  # "Long Form (LF) is proposed"
         return proposed
+
+    def _is_result_sentence(self, sentence: str, known: dict[str, bool]) -> bool:
+        found = known.get(sentence)
+        if found is None:
+            lowered = sentence.lower()
+            found = known[sentence] = any(p.search(lowered) for p in self.result_sentence)
+        return found
 
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = doc._.kg_mentions or []
@@ -102,8 +133,7 @@ class RelationClassifier:
                 relation, cue = "proposes", proposed[index]
             elif mention.type == "task":
                 relation, cue = "addresses", mention.cue
-            elif mention.type in ("dataset", "") and result_sentences.setdefault(
-                    mention.sentence, any(p.search(mention.sentence) for p in self.result_sentence)):
+            elif mention.type in ("dataset", "") and self._is_result_sentence(mention.sentence, result_sentences):
                 relation, cue = "evaluates_on", "result sentence"
             else:
                 relation, cue = "uses", mention.cue

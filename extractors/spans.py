@@ -7,6 +7,7 @@ the linker resolves; confidences and cues in the group's attrs); `paperkg_mentio
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from spacy.tokens import Doc, Span
 
@@ -29,6 +30,39 @@ def doc_text(doc: Doc) -> str:
     if text is None:
         text = doc.user_data[_TEXT_KEY] = doc.text
     return text
+
+
+_LOWERED_KEY = "paperkg_lowered"
+
+
+def doc_lowered(doc: Doc) -> str:
+    """The doc's text lower-cased, once per doc (three phrase detectors search it)."""
+    lowered = doc.user_data.get(_LOWERED_KEY)
+    if lowered is None:
+        lowered = doc.user_data[_LOWERED_KEY] = doc_text(doc).lower()
+    return lowered
+
+
+_SENTENCES_KEY = "paperkg_sentences"
+
+
+def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """(start_char, end_char) of every sentence, walked once per doc and shared by the components (each walk of
+    `doc.sents` builds a Span per sentence; `Span.sent` walks the tokens back to the sentence start)."""
+    bounds = doc.user_data.get(_SENTENCES_KEY)
+    if bounds is None:
+        if doc.has_annotation("SENT_START"):
+            bounds = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        else:
+            bounds = [(0, len(doc_text(doc)))]
+        doc.user_data[_SENTENCES_KEY] = bounds
+    return bounds
+
+
+def sentence_at(bounds: list[tuple[int, int]], char: int) -> tuple[int, int]:
+    """The sentence (start_char, end_char) holding a character offset."""
+    index = bisect_right(bounds, (char, len(bounds) and bounds[-1][1] + 1)) - 1
+    return bounds[max(0, index)]
 
 
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
