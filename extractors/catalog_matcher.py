@@ -16,7 +16,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from extractors.resources import load_json
+from extractors.resources import Memo, load_json
 from extractors.spans import CATALOG_GROUP, doc_text, set_group, word_after
 from kg.catalog import Catalog, CatalogEntry, load_catalog
 from kg.names import is_acronym
@@ -57,6 +57,8 @@ class CatalogMatcher:
         patterns: dict[tuple[str, bool], list[Doc]] = {}
         seen: set[tuple[str, str]] = set()
         self.derived_forms: dict[str, CatalogEntry] = {}
+        # the catalog entry a matched surface names
+        self.entry_of = Memo(lambda surface: catalog.lookup(surface) or self.derived_forms.get(surface.lower()))
         self.not_before_task = {word.lower() for word in load_json("task_phrases.json")["catalog_task_not_before"]}
         for entry in catalog.entries.values():
             if entry.generic:
@@ -81,30 +83,27 @@ class CatalogMatcher:
         text = doc_text(doc)
         for matcher, confidence in ((self.phrases, CONFIDENCE_PHRASE), (self.acronyms, CONFIDENCE_ACRONYM)):
             for match_id, start, end in matcher(doc):
-                span = doc[start:end]
-                entry = self.catalog.lookup(span.text) or self.derived_forms.get(span.text.lower())
+                last = doc[end - 1]
+                start_char, end_char = doc[start].idx, last.idx + len(last)
+                entry = self.entry_of[text[start_char:end_char]]
                 if entry is None or entry.generic:
                     continue
-                if not self._word_bounded(text, span):
+                if not self._word_bounded(text, start_char, end_char):
                     continue
-                if entry.type == "task" and self._names_a_kind_of_thing(text, span):
-                    continue
+                if entry.type == "task" and word_after(text, end_char) in self.not_before_task:
+                    continue  # a task name before "model", "steps", ... ("denoising steps") is not the task
                 spans.append((Span(doc, start, end, label=entry.type, kb_id=f"catalog:{entry.id}"), confidence))
         kept = filter_spans([span for span, _ in spans])
         confidence_of = {(s.start, s.end): c for s, c in spans}
         set_group(doc, CATALOG_GROUP, kept, [confidence_of[(s.start, s.end)] for s in kept], [None] * len(kept))
         return doc
 
-    def _names_a_kind_of_thing(self, text: str, span: Span) -> bool:
-        """A task name before "model", "steps", ... ("denoising steps") is not the task (data/task_phrases.json)."""
-        return word_after(text, span.end_char) in self.not_before_task
-
     @staticmethod
-    def _word_bounded(text: str, span: Span) -> bool:
+    def _word_bounded(text: str, start: int, end: int) -> bool:
         """Reject matches glued to a neighbouring word ("ResNet" inside "ResNet-like" is fine,
         "VGG" inside "VGGFace-x" split oddly by the tokenizer is not)."""
-        before = text[span.start_char - 1] if span.start_char > 0 else " "
-        after = text[span.end_char] if span.end_char < len(text) else " "
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
         return not (before.isalnum() or after.isalnum())
 
 

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
-from extractors.resources import load_json
+from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
                              UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at,
                              sentence_bounds)
@@ -50,6 +50,7 @@ class MentionResolver:
         self.task_heads = {h.lower() for h in task_config["head_nouns"]}
         self.weak_task_heads = {h.lower() for h in task_config["weak_heads"]}
         self.name_joiners = set(load_json("type_cues.json")["name_joiners"])
+        self.entry_of = Memo(catalog.lookup)  # the catalog entry a phrase's words name, if any
 
     def _catalog_entry(self, name: str, exact_case: bool):
         entry = self.catalog.lookup(name)
@@ -114,6 +115,7 @@ class MentionResolver:
 
     def candidates(self, doc: Doc) -> list[Candidate]:
         found = []
+        text = doc_text(doc)
         for span, confidence, _ in group_items(doc, CATALOG_GROUP):
             found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "catalog", confidence))
         name_types = {}
@@ -125,11 +127,12 @@ class MentionResolver:
         for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase"),
                                        (ARCHITECTURE_GROUP, "architecture", "architecture_phrase")):
             for span, confidence, cue in group_items(doc, group):
-                entry = self.catalog.lookup(span.text)
+                start, end = span.start_char, span.end_char
+                entry = self.entry_of[text[start:end]]
                 if entry is not None and entry.generic and kind == "architecture":
                     continue  # "Neural Networks": an umbrella term
                 key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else span.kb_id_
-                found.append(Candidate(span.start_char, span.end_char, kind, key, extractor, confidence, cue))
+                found.append(Candidate(start, end, kind, key, extractor, confidence, cue))
         return found
 
     @staticmethod

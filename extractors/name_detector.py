@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
-from extractors.resources import load_json, load_word_list
+from extractors.resources import Memo, load_json, load_word_list
 from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
@@ -31,8 +31,6 @@ _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
-_MEMO_SIZE = 100_000  # words remembered at most (a few tens of MB), so a million abstracts do not grow it without end
-_UNSEEN = object()
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -60,8 +58,10 @@ class NameDetector:
         self.stoplist = load_word_list("name_stoplist.txt") | metric_names  # "mCE", "LPIPS": metrics, not entities
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
-        self._words: dict[str, tuple[int, str, str | None] | object] = {}  # memo of `_word_shape`
-        self._entries: dict[str, object] = {}  # memo of a candidate's catalog entry (or None)
+        self.word_shape = Memo(self._word_shape)
+        # a candidate's catalog entry (or None): a catalog name spelled another way, or the same
+        self.entry_of = Memo(lambda word: (self.catalog.lookup_key(normalise_name(word))
+                                           or self._dataset_at_resolution(word)))
         self.resolution_suffix = re.compile(rf"[-_]?(?:{'|'.join(cues['image_resolutions'])})(?:px)?$")
 
     def is_name(self, word: str) -> bool:
@@ -73,11 +73,7 @@ class NameDetector:
                  for word in _WORD.finditer(text, chunk.start(), chunk.end()))
         for match in words:
             raw = match.group()
-            known = self._words.get(raw)
-            if known is None:
-                if len(self._words) > _MEMO_SIZE:
-                    self._words.clear()
-                known = self._words[raw] = self._word_shape(raw)
+            known = self.word_shape[raw]
             if known is _NOT_A_NAME:
                 continue
             lead, word, shape = known
@@ -89,12 +85,7 @@ class NameDetector:
                 shape = name_shape(word)
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
-            entry = self._entries.get(word, _UNSEEN)
-            if entry is _UNSEEN:
-                if len(self._entries) > _MEMO_SIZE:
-                    self._entries.clear()
-                entry = self._entries[word] = (self.catalog.lookup_key(normalise_name(word))
-                                               or self._dataset_at_resolution(word))
+            entry = self.entry_of[word]
             if entry is not None and entry.generic:
                 continue  # an umbrella concept
             span = doc.char_span(start, end, alignment_mode="contract")

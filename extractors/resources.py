@@ -26,3 +26,18 @@ def load_word_list(name: str) -> frozenset[str]:
 def alternation(phrases: list[str]) -> str:
     """A regex alternation of literal phrases, longest first so the longest wins."""
     return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+
+
+class Memo(dict):
+    """The values of a pure function of one key, remembered (names and words recur in every abstract of a corpus);
+    it starts over when it holds `size` keys, so a million abstracts cannot grow it without end."""
+
+    def __init__(self, compute, size: int = 100_000):
+        super().__init__()
+        self.compute, self.size = compute, size
+
+    def __missing__(self, key):
+        if len(self) >= self.size:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
