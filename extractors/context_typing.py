@@ -19,6 +19,7 @@ _APPOSITION_OPENERS = {"a", "an", "the", "one", "our"}
 _COPULAS = {"is", "are", "as"}
 _CLAUSE_BREAKERS = {"that", "which", "who", "for", "with", "on", "to", "by", "in", "based", "where", "while", "and", "or"}
 _CONNECTORS = {"and", "or", ",", "-", "/", "&"}
+_APPOSITION_CLOSERS = {",", ".", ";", ":", "which", "that"}  # what may follow a name set off by a comma
 _TITLE_STOPS = {"for", "with", "via", "in", "on", "using", "through", "by", "from", "to", "towards", "of"}
 
 
@@ -156,16 +157,20 @@ class ContextTyper:
 
     def _preceding_head(self, span: Span) -> TypeGuess | None:
         """A head noun just before the name: "the previous flow-based model SiT", "the benchmark MMLU" (not an -ing
-        head: "sampling ODE" is a thing sampled, not a method called ODE), or before the name in parentheses:
-        "a unified diffusion-based framework (SemFlow)"."""
+        head: "sampling ODE" is a thing sampled, not a method called ODE), before the name in parentheses ("a unified
+        diffusion-based framework (SemFlow)") or set off by commas ("a new dataset, ImageNet++, which")."""
+        doc = span.doc
         start = span.start
-        if start >= 2 and span.doc[start - 1].text == "(" and span.end < len(span.doc) and span.doc[span.end].text == ")":
+        following = doc[span.end].text.lower() if span.end < len(doc) else "."
+        if start >= 2 and doc[start - 1].text == "(" and following == ")":
             start -= 1
+        elif start >= 2 and doc[start - 1].text == "," and following in _APPOSITION_CLOSERS:
+            start -= 1  # "we create a new dataset, ImageNet++, which ..."
         if start == 0:
             return None
-        token = span.doc[start - 1]
+        token = doc[start - 1]
         kind = self.head_type(token.text) if token.is_lower and not token.text.endswith("ing") else None
-        return TypeGuess(kind, span.doc[start - 1: span.end + (start < span.start)].text, 0.8) if kind else None
+        return TypeGuess(kind, doc[start - 1: span.end + (start < span.start)].text, 0.8) if kind else None
 
     def _dataset_context(self, span: Span) -> TypeGuess | None:
         doc = span.doc

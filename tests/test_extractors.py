@@ -357,3 +357,17 @@ def test_capitalised_network_names_are_architectures(nlp, abstract, surface):
 def test_described_or_umbrella_networks_are_not_architecture_phrases(nlp, abstract, not_a_name):
     _, found = mentions(nlp, "A paper", abstract)
     assert not_a_name not in {m.text for m in found if m.extractor == "architecture_phrase"}
+
+
+def test_a_name_set_off_by_commas_after_a_head_noun_is_typed_and_proposed(nlp):
+    _, found = mentions(nlp, "A paper", "For these baselines we create a new dataset, PlankSet++, which extends prior "
+                                        "collections. On the PlankSet dataset, ResNet-50 reaches 71% accuracy.")
+    names = by_text(found)
+    assert (names["PlankSet++"].type, names["PlankSet++"].relation) == ("dataset", "proposes")
+    assert names["ResNet-50"].type == "architecture"  # "dataset, ResNet-50 reaches": no apposition
+
+
+def test_a_coordinated_proposal_verb_proposes(nlp):
+    _, found = mentions(nlp, "A paper", "We study the dynamics of adaptation and propose a new classification "
+                                        "dataset (CoralShift) that is hard.")
+    assert by_text(found)["CoralShift"].relation == "proposes"
