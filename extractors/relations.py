@@ -22,6 +22,7 @@ from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
+_COMPONENT_TYPES = {"method", "architecture"}
 _FOLLOWING_WORD = re.compile(r"(?P<hyphen>-?)\s?(?P<word>[A-Za-z0-9]+)")
 
 
@@ -52,6 +53,8 @@ class RelationClassifier:
         self.result_sentence = [_lower_case_pattern(p) for p in cues["result_sentence"]]
         self.kind_nouns = {word.lower() for word in cues["kind_nouns_after_known_object"]}
         self.borrowed_before_naming = re.compile(cues["borrowed_before_naming"], flags)
+        self.coordinated_gap = re.compile(cues["coordinated_object_gap"], flags)
+        self.title_component_joiner = re.compile(cues["title_component_joiner"], flags)
 
     def _modifies_what_is_proposed(self, text: str, mention: Mention) -> bool:
         """A known entity (catalog, or a descriptive phrase) that only describes the proposed thing: "a new
@@ -74,6 +77,7 @@ class RelationClassifier:
             topic = first.extractor in _KNOWN_EXTRACTORS and not any(c.isupper() for c in first.text[1:])
             if first.start == 0 and rest.startswith(":") and not topic:  # not "Knowledge distillation: ..."
                 proposed[0] = "title: " + text[:first.end + 1]
+        self._title_components(text, mentions, title_end, proposed)
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):
             by_sentence.setdefault(mention.sentence, []).append(index)
@@ -93,15 +97,17 @@ class RelationClassifier:
                 if group == "naming" and borrowed.search(searched, 0, verb.start()):
                     continue  # "a recent method called Rectified Flow"
                 verb_end = sentence_start + verb.end(group)
-                for index in indices:
+                cue = sentence[verb.start(group):verb.end(group)]
+                for position, index in enumerate(indices):
                     mention = mentions[index]
                     if mention.start < verb_end or mention.type == "task":
                         continue
                     gap = text[verb_end:mention.start]
                     if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap \
                             and not self._modifies_what_is_proposed(text, mention):
-                        proposed.setdefault(index, sentence[verb.start(group):verb.end(group)])
-                    break  # only the first entity after the verb is its object
+                        proposed.setdefault(index, cue)
+                        self._coordinated_objects(text, mentions, indices[position + 1:], mention, cue, proposed)
+                    break  # only the first entity after the verb is its object (and what is coordinated with it)
             for passive in passives.finditer(searched):
                 passive_start = sentence_start + passive.start()
                 before = [i for i in indices if mentions[i].end <= passive_start and mentions[i].type != "task"]
@@ -113,6 +119,32 @@ class RelationClassifier:
                         if mentions[before[-1]].long_form and len(before) > 1:
                             proposed.setdefault(before[-2], cue)  # "Long Form (LF) is proposed"
         return proposed
+
+    def _title_components(self, text: str, mentions: list[Mention], title_end: int, proposed: dict[int, str]) -> None:
+        """A new name right after "with" or "via" in the title is a part of what the paper proposes ("FlowTurbo: ...
+        Image Generation with Velocity Refiner"); a known entity there is only used ("... via Rectified Flow")."""
+        title = [index for index, mention in enumerate(mentions) if mention.end <= title_end]
+        for position, index in enumerate(title):
+            mention = mentions[index]
+            joiner = self.title_component_joiner.search(text, 0, mention.start)
+            if joiner is None or mention.type not in _COMPONENT_TYPES or mention.extractor == "catalog":
+                continue
+            cue = f"title: {joiner.group().strip()} {mention.text}"
+            proposed.setdefault(index, cue)
+            self._coordinated_objects(text, mentions, title[position + 1:], mention, cue, proposed)
+
+    def _coordinated_objects(self, text: str, mentions: list[Mention], following: list[int], first: Mention, cue: str,
+                             proposed: dict[int, str]) -> None:
+        """The entities coordinated with a proposal's object are proposed too: "we propose token augmentations and a
+        Stem-adaptor module"."""
+        previous = first
+        for index in following:
+            mention = mentions[index]
+            if mention.type == "task" or not self.coordinated_gap.match(text, previous.end, mention.start) \
+                    or self._modifies_what_is_proposed(text, mention):
+                return
+            proposed.setdefault(index, cue)
+            previous = mention
 
     def _is_result_sentence(self, sentence: str, known: dict[str, bool]) -> bool:
         found = known.get(sentence)

@@ -371,3 +371,20 @@ def test_a_coordinated_proposal_verb_proposes(nlp):
     _, found = mentions(nlp, "A paper", "We study the dynamics of adaptation and propose a new classification "
                                         "dataset (CoralShift) that is hard.")
     assert by_text(found)["CoralShift"].relation == "proposes"
+
+
+def test_what_is_coordinated_with_a_proposal_is_proposed_too(nlp):
+    _, found = mentions(nlp, "A paper", "We also propose GridMix and a novel KernelNorm layer to stabilise training, "
+                                        "and we use ImageNet. We propose PatchFlow, a new flow-based model.")
+    names = by_text(found)
+    assert names["GridMix"].relation == names["KernelNorm"].relation == "proposes"
+    assert names["ImageNet"].relation != "proposes"
+    assert names["flow-based model"].relation != "proposes"  # an apposition describes, it is no second object
+
+
+def test_a_new_name_after_with_in_the_title_is_proposed_a_known_one_is_not(nlp):
+    _, found = mentions(nlp, "QuickPaint: Real-time Image Inpainting with Stroke Distillation via Rectified Flow",
+                        "We study inpainting.")
+    names = by_text(found)
+    assert names["Stroke Distillation"].relation == "proposes"
+    assert names["Rectified Flow"].relation != "proposes"
