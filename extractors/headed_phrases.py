@@ -134,8 +134,8 @@ class HeadedPhraseDetector:
                 next_head += 1
             for head_start, head_end in in_sentence:
                 head = text[head_start:head_end]
-                if self.capitalised_only and not head[0].isupper():
-                    continue
+                if self.capitalised_only and (not head[0].isupper() or head_start < title_end):
+                    continue  # (in a title, Title Case capitalises every word: no sign of a name)
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence_start, head_start, blocked)
@@ -157,8 +157,8 @@ class HeadedPhraseDetector:
                 if key is None:
                     previous = (start, head_start, head_end)
                 span = doc.char_span(start, head_end, alignment_mode="expand")
-                if span is None:
-                    continue
+                if span is None or span.end_char != head_end:
+                    continue  # the head ends inside a token ("Transformer~(PVT"): no clean phrase
                 modifiers = len(text[start:head_start].split())
                 weak = head.lower() in self.weak_heads
                 spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span.text.lower()))

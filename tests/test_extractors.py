@@ -388,3 +388,12 @@ def test_a_new_name_after_with_in_the_title_is_proposed_a_known_one_is_not(nlp):
     names = by_text(found)
     assert names["Stroke Distillation"].relation == "proposes"
     assert names["Rectified Flow"].relation != "proposes"
+
+
+def test_architecture_phrases_ignore_title_case_and_ragged_tokens(nlp):
+    _, found = mentions(nlp, "Frozen Neural Networks for Detection",
+                        "We compare the Pyramid Vision Transformer~(PVT) with Hyperbolic Graph Networks.")
+    phrases = {m.text for m in found if m.extractor == "architecture_phrase"}
+    assert "Frozen Neural Networks" not in phrases  # every word of a title is capitalised
+    assert not any("~" in phrase for phrase in phrases)
+    assert "Hyperbolic Graph Networks" in phrases
