@@ -19,6 +19,7 @@ from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, s
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
+_SLASHED_WORD = re.compile(r"(?<![\w/-])([A-Za-z][A-Za-z0-9-]*)/$")  # "image/" before "video generation"
 _COORDINATION = re.compile(r"\s+(?:and|or)\s+")
 _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
 
@@ -107,6 +108,19 @@ class HeadedPhraseDetector:
             start, boundary = absolute, word.start()
         return start
 
+    def _slashed_alternative(self, doc: Doc, text: str, sentence_start: int, start: int, head_end: int,
+                             blocked) -> Span | None:
+        """The word before a slash that stands in for a phrase's first modifier: "image" in "image/video
+        generation", a span keyed by the phrase it names ("image generation")."""
+        word = _SLASHED_WORD.search(text, sentence_start, start)
+        if word is None or not self._is_modifier(word.group(1)) or blocked(word.start(1), word.end(1)):
+            return None
+        span = doc.char_span(word.start(1), word.end(1))
+        if span is None:
+            return None
+        rest = text[_MODIFIER.match(text, start).end():head_end]
+        return Span(doc, span.start, span.end, label=self.label, kb_id=f"{word.group(1)}{rest}".lower())
+
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         spans, confidences, cues = [], [], []
@@ -161,8 +175,15 @@ class HeadedPhraseDetector:
                     continue  # the head ends inside a token ("Transformer~(PVT"): no clean phrase
                 modifiers = len(text[start:head_start].split())
                 weak = head.lower() in self.weak_heads
+                confidence = round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2)
                 spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span.text.lower()))
-                confidences.append(round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2))
+                confidences.append(confidence)
                 cues.append(f"{self.label} head '{head}'")
+                if key is None and self.inverted_objects and start > sentence_start and text[start - 1] == "/":
+                    alternative = self._slashed_alternative(doc, text, sentence_start, start, head_end, blocked)
+                    if alternative is not None:  # "image/video generation" names image generation too
+                        spans.append(alternative)
+                        confidences.append(confidence)
+                        cues.append(f"{self.label} head '{head}'")
         set_group(doc, self.group, spans, confidences, cues)
         return doc

@@ -132,7 +132,10 @@ class MentionResolver:
                 if entry is not None and entry.generic and kind == "architecture":
                     continue  # "Neural Networks": an umbrella term
                 key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else span.kb_id_
-                found.append(Candidate(start, end, kind, key, extractor, confidence, cue))
+                # a span keyed by the phrase it stands for ("image" of "image/video generation") has that phrase as
+                # its long form, so its own word never labels the entity
+                named = span.kb_id_ if span.kb_id_ != text[start:end].lower() else None
+                found.append(Candidate(start, end, kind, key, extractor, confidence, cue, named))
         return found
 
     @staticmethod

@@ -397,3 +397,23 @@ def test_architecture_phrases_ignore_title_case_and_ragged_tokens(nlp):
     assert "Frozen Neural Networks" not in phrases  # every word of a title is capitalised
     assert not any("~" in phrase for phrase in phrases)
     assert "Hyperbolic Graph Networks" in phrases
+
+
+def test_a_slash_shares_a_task_phrase(nlp):
+    _, found = mentions(nlp, "A paper", "It works for image/video generation and for radar/thermal crowd counting, "
+                                        "and/or segmentation.")
+    keys = {m.text: m.key for m in found if m.type == "task"}
+    assert keys["image"] == "image generation"
+    assert keys["radar"] == "radar crowd counting"
+    assert "and" not in keys
+
+
+def test_a_word_standing_in_for_a_phrase_never_labels_the_entity(nlp):
+    from kg.extraction import extract
+    from kg.linking import link
+
+    papers = [Paper(id=str(i), title="A paper", abstract="We study sonar/lidar wake detection at sea.") for i in range(3)]
+    linked = link(extract(papers, nlp), nlp.get_pipe("paperkg_catalog_matcher").catalog)
+    labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
+    assert "sonar wake detection" in labels and "lidar wake detection" in labels
+    assert "sonar" not in labels
