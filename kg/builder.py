@@ -31,7 +31,7 @@ from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, Sp
                           in_order, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
-from kg.export.html import DEFAULT_MAX_NODES, write_html
+from kg.export.html import DEFAULT_MAX_NODES, render_html_timed, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
 from kg.graph import GraphAggregates, build_graph
@@ -215,7 +215,7 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
                                papers_extracted=papers_extracted)
         pass_two = _PassTwo(stream, linker, RdfWriter.encoding_for(rdf_format))
         batches = _link_pass(segments, pass_two, summary.aggregates, workers, clock)
-        _export(batches, summary, out, rdf_format, html_max_nodes)
+        _export(batches, summary, out, rdf_format, html_max_nodes, workers)
     except BaseException:
         segment.abort()
         raise
@@ -308,8 +308,18 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
         _PASS_TWO = None
 
 
+@contextmanager
+def _side_process(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """One forked process for work that can overlap this one's, when the build may use more than one core."""
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
 def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
-            html_max_nodes: int) -> None:
+            html_max_nodes: int, workers: int = 1) -> None:
     """Write every export from one ordered stream of encoded batches; each file appears atomically at the end.
     Stage seconds are those spent encoding (in workers, when there are some) plus writing here."""
     out.mkdir(parents=True, exist_ok=True)
@@ -333,18 +343,24 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
         started = time.perf_counter()
-        files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
-        now = time.perf_counter()
-        seconds["export rdf"] += now - started
-        files.append(graphml.finish(aggregates))
-        started, now = now, time.perf_counter()
-        seconds["export graphml"] += now - started
         view = aggregates.view_graph()
-        started, now = now, time.perf_counter()
+        now = time.perf_counter()
         seconds["graph"] += now - started
-        files.append(write_html(view, out, html_max_nodes))
-        started, now = now, time.perf_counter()
-        seconds["export html"] += now - started
+        with _side_process(workers) as side:
+            # with workers, the HTML layout runs on another core while this process finishes the other files
+            page = side.submit(render_html_timed, view, html_max_nodes) if side else None
+            started = time.perf_counter()
+            files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
+            now = time.perf_counter()
+            seconds["export rdf"] += now - started
+            files.append(graphml.finish(aggregates))
+            started, now = now, time.perf_counter()
+            seconds["export graphml"] += now - started
+            html, rendering = page.result() if page else (None, 0.0)
+            started = time.perf_counter()
+            files.append(write_html(view, out, html_max_nodes, html=html))
+            now = time.perf_counter()
+            seconds["export html"] += (now - started) + rendering  # the rendering's own time, wherever it ran
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now
     except BaseException:

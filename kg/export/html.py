@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -187,12 +188,22 @@ def render_html(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES, titl
 
 
 def write_html_file(graph: nx.MultiDiGraph, path: Path, max_nodes: int = DEFAULT_MAX_NODES,
-                    title: str = "paperkg") -> Path:
-    html = render_html(graph, max_nodes, title)
+                    title: str = "paperkg", html: str | None = None) -> Path:
+    """The page of `graph` written atomically to `path` (`html`: the page already rendered, e.g. by
+    `render_html_timed` in another process)."""
+    html = render_html(graph, max_nodes, title) if html is None else html
     with atomic_write(path) as handle:
         handle.write(html)
     return path
 
 
-def write_html(graph: nx.MultiDiGraph, out_dir: Path, max_nodes: int = DEFAULT_MAX_NODES) -> Path:
-    return write_html_file(graph, out_dir / "graph.html", max_nodes)
+def write_html(graph: nx.MultiDiGraph, out_dir: Path, max_nodes: int = DEFAULT_MAX_NODES,
+               html: str | None = None) -> Path:
+    return write_html_file(graph, out_dir / "graph.html", max_nodes, html=html)
+
+
+def render_html_timed(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[str, float]:
+    """`render_html` and the seconds it took: what a build renders in a side process while it finishes the other
+    exports (the layout is the one long serial step left at the end of a build)."""
+    started = time.perf_counter()
+    return render_html(graph, max_nodes), time.perf_counter() - started
