@@ -85,15 +85,17 @@ class ContextTyper:
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
-        ..."): the first head noun of the description before a preposition, else a method."""
+        ..."): the last head noun of the description before a preposition — an English noun phrase ends in its head:
+        "Direct Neural Architecture Search on ..." is a search, a method — else a method."""
+        guess = TypeGuess("method", "title name", 0.6)
         for word in title_rest.replace("-", " ").split():
             lowered = word.lower().strip(",.;")
             if lowered in _TITLE_STOPS:
                 break
             kind = self.head_type(lowered)
             if kind:
-                return TypeGuess(kind, f"title: {word}", 0.7)
-        return TypeGuess("method", "title name", 0.6)
+                guess = TypeGuess(kind, f"title: {word}", 0.7)
+        return guess
 
     def suffix_guess(self, name: str) -> TypeGuess | None:
         for length in self.suffix_lengths:  # the longest suffix wins

@@ -417,3 +417,12 @@ def test_a_word_standing_in_for_a_phrase_never_labels_the_entity(nlp):
     labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
     assert "sonar wake detection" in labels and "lidar wake detection" in labels
     assert "sonar" not in labels
+
+
+@pytest.mark.parametrize("title, name, kind", [
+    ("LatticeNAS: Direct Neural Architecture Search on Edge Devices", "LatticeNAS", "method"),  # a search
+    ("SK-DRAWGAN: Sketch Editing Generative Adversarial Network with Strokes", "SK-DRAWGAN", "architecture"),
+])
+def test_a_title_name_takes_the_type_of_the_subtitle_head(nlp, title, name, kind):
+    _, found = mentions(nlp, title, "We study it.")
+    assert by_text(found)[name].type == kind
