@@ -129,20 +129,23 @@ class ContextTyper:
         if doc[i + 1].lower_ not in _APPOSITION_OPENERS:
             return None
         j, limit = i + 2, min(len(doc), i + 12)
+        found = None  # the last head noun of the definition's noun phrase: "a model compression method" is a method
         while j < limit:
             token = doc[j]
             if token.text == "(" and (close := _closing_abbreviation(doc, j)):
                 j, limit = close + 1, min(len(doc), limit + close + 1 - j)  # "a 1D autoregressive (AR) ... method"
                 continue
             if token.is_punct and token.text not in {"-", "/"}:
-                return None
+                break
             if token.lower_ in _CLAUSE_BREAKERS and not (j > 0 and doc[j - 1].text == "-"):
-                return None  # ("flow-based" is one word split by the tokenizer, not a clause)
+                break  # ("flow-based" is one word split by the tokenizer, not a clause)
+            if found and token.lower_ == "of":
+                break  # "a dataset of transformer models" is a dataset
             kind = self.head_type(token.text)
             if kind:  # a definition ("X, a novel foundation model") outranks a passing "the X dataset"
-                return TypeGuess(kind, doc[span.start: j + 1].text, 0.9)
+                found = TypeGuess(kind, doc[span.start: j + 1].text, 0.9)
             j += 1
-        return None
+        return found
 
     def _naming_verb(self, span: Span) -> TypeGuess | None:
         doc = span.doc

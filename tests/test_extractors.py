@@ -55,6 +55,10 @@ def test_defined_abbreviation_links_long_and_short_forms(nlp):
     ("Models pretrained on LAION-Aesthetics transfer well.", "LAION-Aesthetics", "dataset"),
     ("We propose ARFlow, an autoregressive flow model.", "ARFlow", "architecture"),
     ("We propose GradNorm, a simple loss for multi-task training.", "GradNorm", "method"),
+    # the definition's noun phrase ends in its head
+    ("We release AgentArena, an LLM agent benchmark for web tasks.", "AgentArena", "dataset"),
+    ("We present SqueezeKD, a model compression method for phones.", "SqueezeKD", "method"),
+    ("We collect TinyZoo, a dataset of transformer models and their weights.", "TinyZoo", "dataset"),
 ])
 def test_unknown_names_are_typed_from_context(nlp, sentence, name, kind):
     _, found = mentions(nlp, "A paper", sentence)
