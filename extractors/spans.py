@@ -61,7 +61,7 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
 
 def sentence_at(bounds: list[tuple[int, int]], char: int) -> tuple[int, int]:
     """The sentence (start_char, end_char) holding a character offset."""
-    index = bisect_right(bounds, (char, len(bounds) and bounds[-1][1] + 1)) - 1
+    index = bisect_right(bounds, (char, float("inf"))) - 1  # the last sentence starting at or before `char`
     return bounds[max(0, index)]
 
 

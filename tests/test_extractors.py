@@ -323,14 +323,19 @@ def test_a_bare_task_head_speaks_of_the_specific_task_its_paper_names(nlp):
     assert by_text(alone)["segmentation"].key == "catalog:image-segmentation"
 
 
-def test_a_bare_task_head_never_labels_the_task(nlp):
+def task_labels(nlp, abstract: str, papers: int) -> set[str]:
+    """The labels of the task entities that linking gives a corpus of `papers` copies of one abstract."""
     from kg.extraction import extract
     from kg.linking import link
 
-    papers = [Paper(id=str(i), title="A paper", abstract="We study comic panel colorization. The colorization is "
-                    "fast, and colorization quality is high.") for i in range(2)]
-    linked = link(extract(papers, nlp), nlp.get_pipe("paperkg_catalog_matcher").catalog)
-    labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
+    corpus = [Paper(id=str(i), title="A paper", abstract=abstract) for i in range(papers)]
+    linked = link(extract(corpus, nlp), nlp.get_pipe("paperkg_catalog_matcher").catalog)
+    return {entity.label for entity in linked.entities.values() if entity.type == "task"}
+
+
+def test_a_bare_task_head_never_labels_the_task(nlp):
+    labels = task_labels(nlp, "We study comic panel colorization. The colorization is fast, and colorization quality "
+                              "is high.", 2)
     assert "comic panel colorization" in labels
     assert "colorization" not in labels
 
@@ -413,12 +418,7 @@ def test_a_slash_shares_a_task_phrase(nlp):
 
 
 def test_a_word_standing_in_for_a_phrase_never_labels_the_entity(nlp):
-    from kg.extraction import extract
-    from kg.linking import link
-
-    papers = [Paper(id=str(i), title="A paper", abstract="We study sonar/lidar wake detection at sea.") for i in range(3)]
-    linked = link(extract(papers, nlp), nlp.get_pipe("paperkg_catalog_matcher").catalog)
-    labels = {entity.label for entity in linked.entities.values() if entity.type == "task"}
+    labels = task_labels(nlp, "We study sonar/lidar wake detection at sea.", 3)
     assert "sonar wake detection" in labels and "lidar wake detection" in labels
     assert "sonar" not in labels
 
