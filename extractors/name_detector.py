@@ -28,6 +28,7 @@ _CHUNK_WITH_TWO_CAPITALS = re.compile(r"(?<!\S)\S*?[A-Z]\S*?[A-Z]\S*")  # the wh
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
+_ACRONYM_AFTER_PREFIX = re.compile(r" [A-Z][A-Z0-9]{2,}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
@@ -80,9 +81,11 @@ class NameDetector:
             start = match.start() + lead
             end = start + len(word)
             suffix = _NAME_SUFFIX.match(text, end)
+            if suffix is None and shape == "acronym" and len(word) <= 3:
+                suffix = _ACRONYM_AFTER_PREFIX.match(text, end)  # "MS COCO": a short prefix and an acronym
             if suffix and shape and lead == 0 and len(word) == len(raw):
-                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ"
-                shape = name_shape(word)
+                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ", "MS COCO"
+                shape = name_shape(word) or shape
             if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
                 continue
             entry = self.entry_of[word]

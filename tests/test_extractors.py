@@ -430,3 +430,13 @@ def test_a_word_standing_in_for_a_phrase_never_labels_the_entity(nlp):
 def test_a_title_name_takes_the_type_of_the_subtitle_head(nlp, title, name, kind):
     _, found = mentions(nlp, title, "We study it.")
     assert by_text(found)[name].type == kind
+
+
+def test_a_short_prefix_and_an_acronym_are_one_name(nlp):
+    from kg.catalog import load_catalog
+    from extractors.name_detector import NameDetector
+
+    detector = NameDetector(load_catalog().without(["ms-coco"]))  # as if the catalog did not know it
+    doc = detector(nlp("A paper\n\nIt reaches an FID of 13.1 on MS COCO 2014-30k and on KITTI."))
+    names = {span.text for span in doc.spans["kg_name"]} | {span.text for span in doc.spans["kg_untyped_name"]}
+    assert "MS COCO" in names and "MS" not in names
