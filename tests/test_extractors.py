@@ -440,3 +440,17 @@ def test_a_short_prefix_and_an_acronym_are_one_name(nlp):
     doc = detector(nlp("A paper\n\nIt reaches an FID of 13.1 on MS COCO 2014-30k and on KITTI."))
     names = {span.text for span in doc.spans["kg_name"]} | {span.text for span in doc.spans["kg_untyped_name"]}
     assert "MS COCO" in names and "MS" not in names
+
+
+@pytest.mark.parametrize("abstract", [
+    "We Propose ZorbNet, a network for traffic forecasting, and it reaches 91.2% accuracy on ImageNet.",
+    "We Propose ZorbNet, a network for İstanbul traffic, and it reaches 91.2% accuracy on ImageNet.",  # İ: 2 chars
+])
+def test_cues_are_read_from_the_text_as_written_whatever_lower_casing_does(nlp, abstract):
+    paper, found = mentions(nlp, "A paper", abstract)
+    zorb = by_text(found)["ZorbNet"]
+    assert (zorb.relation, zorb.cue) == ("proposes", "Propose")  # as written, though matched lower-cased
+    assert all(paper.text[m.start:m.end] == m.text for m in found)
+    doc = nlp(paper.text)
+    assert [(r.metric, r.value, paper.text[r.start:r.end]) for r in doc._.kg_results] == \
+        [("accuracy", "91.2", "91.2% accuracy")]
