@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.spans import ABBREVIATION_GROUP, doc_text, set_group
+from extractors.spans import ABBREVIATION_GROUP, doc_text, sentence_bounds, set_group
 
 _DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
 _WORD = re.compile(r"\S+")
@@ -91,9 +91,16 @@ def short_form_pattern(short: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])")
 
 
+def long_form_pattern(long: str) -> re.Pattern[str]:
+    """Every other use of a defined long form, any case, singular or plural, as whole words ("we construct new
+    data filtering networks" after "a data filtering network (DFN)")."""
+    core = long[:-1] if long.endswith("s") and not long.endswith("ss") else long
+    return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])", re.IGNORECASE)
+
+
 class AbbreviationDetector:
     def __call__(self, doc: Doc) -> Doc:
-        sentence_starts = [sent.start_char for sent in doc.sents] if doc.has_annotation("SENT_START") else [0]
+        sentence_starts = [start for start, _ in sentence_bounds(doc)]
         text = doc_text(doc)
         abbreviations = find_abbreviations(text, sentence_starts)
         spans: list[Span] = []
@@ -104,6 +111,14 @@ class AbbreviationDetector:
                 continue
             key = abbreviation.long
             spans.append(Span(doc, long_span.start, long_span.end, label=LONG_LABEL, kb_id=key))
+            taken.add((long_span.start_char, long_span.end_char))
+            for use in long_form_pattern(abbreviation.long).finditer(text):
+                if any(s < use.end() and use.start() < e for s, e in taken):
+                    continue
+                other_long = doc.char_span(use.start(), use.end())
+                if other_long is not None:
+                    taken.add((use.start(), use.end()))
+                    spans.append(Span(doc, other_long.start, other_long.end, label=LONG_LABEL, kb_id=key))
             for use in short_form_pattern(abbreviation.short).finditer(text):
                 if (use.start(), use.end()) in taken:
                     continue

@@ -454,3 +454,12 @@ def test_cues_are_read_from_the_text_as_written_whatever_lower_casing_does(nlp, 
     doc = nlp(paper.text)
     assert [(r.metric, r.value, paper.text[r.start:r.end]) for r in doc._.kg_results] == \
         [("accuracy", "91.2", "91.2% accuracy")]
+
+
+def test_a_defined_long_form_is_the_same_entity_wherever_it_is_used_again(nlp):
+    _, found = mentions(nlp, "A paper", "We study learning a sample scoring network (SSN) for filtering. We then "
+                                        "construct new sample scoring networks and release them; SSNs are small.")
+    uses = [m for m in found if m.extractor == "abbreviation"]
+    assert [m.text for m in uses] == ["sample scoring network", "SSN", "sample scoring networks", "SSNs"]
+    assert len({m.key for m in uses}) == 1
+    assert by_text(found)["sample scoring networks"].relation == "proposes"
