@@ -463,3 +463,11 @@ def test_a_defined_long_form_is_the_same_entity_wherever_it_is_used_again(nlp):
     assert [m.text for m in uses] == ["sample scoring network", "SSN", "sample scoring networks", "SSNs"]
     assert len({m.key for m in uses}) == 1
     assert by_text(found)["sample scoring networks"].relation == "proposes"
+
+
+def test_our_first_dataset_is_called_x_proposes_x_but_a_dataset_called_y_does_not(nlp):
+    _, found = mentions(nlp, "A paper", "We introduce two datasets. The first dataset is called ReefScan and is hard. "
+                                        "Models are then tested on a dataset called ImageNet.")
+    names = by_text(found)
+    assert names["ReefScan"].relation == "proposes"
+    assert names["ImageNet"].relation != "proposes"
