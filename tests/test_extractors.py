@@ -471,3 +471,11 @@ def test_our_first_dataset_is_called_x_proposes_x_but_a_dataset_called_y_does_no
     names = by_text(found)
     assert names["ReefScan"].relation == "proposes"
     assert names["ImageNet"].relation != "proposes"
+
+
+def test_our_model_set_off_by_commas_is_proposed(nlp):
+    _, found = mentions(nlp, "A paper", "On this search space, our searched model, KestrelNet-T, reaches 82.5% on "
+                                        "ImageNet. Our model, unlike ResNet-50, is small.")
+    names = by_text(found)
+    assert names["KestrelNet-T"].relation == "proposes"
+    assert names["ResNet-50"].relation != "proposes"
