@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import Memo, load_json, load_word_list
-from extractors.spans import NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group
+from extractors.spans import CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group, word_after
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
@@ -28,6 +28,8 @@ _CHUNK_WITH_TWO_CAPITALS = re.compile(r"(?<!\S)\S*?[A-Z]\S*?[A-Z]\S*")  # the wh
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
+_VERSION_NUMBER = re.compile(r" (?:v(?:ersion)? ?)?[1-9][0-9]?(?![\w.%×-]|\.\d| ?[x×%])")
+_VERSIONED_TYPES = {"architecture", "method"}
 _ACRONYM_AFTER_PREFIX = re.compile(r" [A-Z][A-Z0-9]{2,}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
@@ -60,6 +62,7 @@ class NameDetector:
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
         self.word_shape = Memo(self._word_shape)
+        self.not_before_version = set(cues["not_before_version_number"])
         # a candidate's catalog entry (or None): a catalog name spelled another way, or the same
         self.entry_of = Memo(lambda word: (self.catalog.lookup_key(normalise_name(word))
                                            or self._dataset_at_resolution(word)))
@@ -112,6 +115,21 @@ class NameDetector:
             return None
         entry = self.catalog.lookup_key(normalise_name(word[:match.start()]))
         return entry if entry is not None and entry.type == "dataset" else None
+
+    def _numbered_versions(self, doc: Doc):
+        """A catalog model followed by a version number is that version ("Imagen 3", "Llama 2", "Stable Diffusion
+        3"), typed by its family; not a count ("BERT 12 layers") nor a value ("VAR 3.3 FID": integers only)."""
+        text = doc_text(doc)
+        for family in doc.spans[CATALOG_GROUP] if CATALOG_GROUP in doc.spans else ():
+            if family.label_ not in _VERSIONED_TYPES:
+                continue
+            version = _VERSION_NUMBER.match(text, family.end_char)
+            if version is None or word_after(text, version.end()) in self.not_before_version:
+                continue
+            span = doc.char_span(family.start_char, version.end())
+            guess = self._family_guess(text[family.start_char:version.end()]) if span is not None else None
+            if guess is not None:
+                yield span, normalise_name(span.text), guess
 
     def _family_guess(self, name: str) -> TypeGuess | None:
         """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
@@ -172,6 +190,7 @@ class NameDetector:
             if guess and shape == "acronym" and guess.confidence < 0.7:
                 guess = None  # an acronym typed only by its ending is too weak
             found.append((span, normalise_name(span.text), guess))
+        found.extend(self._numbered_versions(doc))
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:

@@ -479,3 +479,12 @@ def test_our_model_set_off_by_commas_is_proposed(nlp):
     names = by_text(found)
     assert names["KestrelNet-T"].relation == "proposes"
     assert names["ResNet-50"].relation != "proposes"
+
+
+def test_a_catalog_model_with_a_version_number_is_that_version(nlp):
+    _, found = mentions(nlp, "A paper", "We introduce Imagen 5, and compare with Imagen 2 and ResNet 50. BERT 12 layers "
+                                        "deep, VAR 3.3 FID and CLIP 2x faster are not versions.")
+    names = by_text(found)
+    assert names["Imagen 5"].relation == "proposes" and names["Imagen 5"].type == "architecture"
+    assert "variant of" in names["Imagen 2"].cue
+    assert {"BERT 12", "VAR 3", "CLIP 2"}.isdisjoint(names)
