@@ -8,12 +8,13 @@ them one entity with the short form as alias. Types are decided later, by the re
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.spans import ABBREVIATION_GROUP, doc_text, sentence_bounds, set_group
+from extractors.spans import ABBREVIATION_GROUP, doc_lowered, doc_text, sentence_bounds, set_group
 
 _DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
 _WORD = re.compile(r"\S+")
@@ -91,11 +92,26 @@ def short_form_pattern(short: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])")
 
 
-def long_form_pattern(long: str) -> re.Pattern[str]:
-    """Every other use of a defined long form, any case, singular or plural, as whole words ("we construct new
-    data filtering networks" after "a data filtering network (DFN)")."""
-    core = long[:-1] if long.endswith("s") and not long.endswith("ss") else long
-    return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])", re.IGNORECASE)
+def long_form_uses(long: str, text: str, lowered: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every use of a defined long form in `text`, any case, singular or plural, as whole words ("we
+    construct new data filtering networks" after "a data filtering network (DFN)"); `lowered` is `text.lower()` (a
+    plain search: compiling a pattern per abbreviation and doc costs more than the search)."""
+    core = (long[:-1] if long.endswith("s") and not long.endswith("ss") else long).lower()
+    if len(lowered) != len(text):
+        return
+    at = lowered.find(core)
+    while at != -1:
+        end = at + len(core)
+        if end < len(text) and lowered[end] == "s":
+            end += 1
+        if not _glued(text, at - 1) and not _glued(text, end):
+            yield at, end
+        at = lowered.find(core, at + 1)
+
+
+def _glued(text: str, index: int) -> bool:
+    """Whether the character at `index` joins a word to its neighbour (a letter, digit, underscore or hyphen)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "_-")
 
 
 class AbbreviationDetector:
@@ -112,12 +128,12 @@ class AbbreviationDetector:
             key = abbreviation.long
             spans.append(Span(doc, long_span.start, long_span.end, label=LONG_LABEL, kb_id=key))
             taken.add((long_span.start_char, long_span.end_char))
-            for use in long_form_pattern(abbreviation.long).finditer(text):
-                if any(s < use.end() and use.start() < e for s, e in taken):
+            for start, end in long_form_uses(abbreviation.long, text, doc_lowered(doc)):
+                if any(s < end and start < e for s, e in taken):
                     continue
-                other_long = doc.char_span(use.start(), use.end())
+                other_long = doc.char_span(start, end)
                 if other_long is not None:
-                    taken.add((use.start(), use.end()))
+                    taken.add((start, end))
                     spans.append(Span(doc, other_long.start, other_long.end, label=LONG_LABEL, kb_id=key))
             for use in short_form_pattern(abbreviation.short).finditer(text):
                 if (use.start(), use.end()) in taken:
