@@ -465,20 +465,17 @@ def test_a_defined_long_form_is_the_same_entity_wherever_it_is_used_again(nlp):
     assert by_text(found)["sample scoring networks"].relation == "proposes"
 
 
-def test_our_first_dataset_is_called_x_proposes_x_but_a_dataset_called_y_does_not(nlp):
-    _, found = mentions(nlp, "A paper", "We introduce two datasets. The first dataset is called ReefScan and is hard. "
-                                        "Models are then tested on a dataset called ImageNet.")
+@pytest.mark.parametrize("abstract, proposed, not_proposed", [
+    ("We introduce two datasets. The first dataset is called ReefScan and is hard. Models are then tested on a "
+     "dataset called ImageNet.", "ReefScan", "ImageNet"),
+    ("On this search space, our searched model, KestrelNet-T, reaches 82.5% on ImageNet. Our model, unlike ResNet-50, "
+     "is small.", "KestrelNet-T", "ResNet-50"),
+])
+def test_the_papers_own_named_thing_is_proposed_a_named_baseline_is_not(nlp, abstract, proposed, not_proposed):
+    _, found = mentions(nlp, "A paper", abstract)
     names = by_text(found)
-    assert names["ReefScan"].relation == "proposes"
-    assert names["ImageNet"].relation != "proposes"
-
-
-def test_our_model_set_off_by_commas_is_proposed(nlp):
-    _, found = mentions(nlp, "A paper", "On this search space, our searched model, KestrelNet-T, reaches 82.5% on "
-                                        "ImageNet. Our model, unlike ResNet-50, is small.")
-    names = by_text(found)
-    assert names["KestrelNet-T"].relation == "proposes"
-    assert names["ResNet-50"].relation != "proposes"
+    assert names[proposed].relation == "proposes"
+    assert names[not_proposed].relation != "proposes"
 
 
 def test_a_catalog_model_with_a_version_number_is_that_version(nlp):
