@@ -19,9 +19,8 @@ from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import Memo, load_json
-from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP, TASK_GROUP,
-                             UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at,
-                             sentence_bounds)
+from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
+                             TASK_GROUP, UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at, sentence_bounds)
 from kg.catalog import Catalog
 from kg.model import Mention
 from kg.names import normalise_name

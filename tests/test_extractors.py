@@ -59,6 +59,11 @@ def test_defined_abbreviation_links_long_and_short_forms(nlp):
     ("We release AgentArena, an LLM agent benchmark for web tasks.", "AgentArena", "dataset"),
     ("We present SqueezeKD, a model compression method for phones.", "SqueezeKD", "method"),
     ("We collect TinyZoo, a dataset of transformer models and their weights.", "TinyZoo", "dataset"),
+    # an abbreviation in parentheses does not end an apposition
+    ("We present QuillMix, a two-stage autoregressive (AR) captioning method for long videos.", "QuillMix", "method"),
+    # a head noun before the name in parentheses
+    ("We propose a unified contrastive framework (TriMatch) for retrieval.", "TriMatch", "method"),
+    ("Our results use a new large-scale benchmark (OrbitQA) of satellite questions.", "OrbitQA", "dataset"),
 ])
 def test_unknown_names_are_typed_from_context(nlp, sentence, name, kind):
     _, found = mentions(nlp, "A paper", sentence)
@@ -249,18 +254,6 @@ def test_inverted_and_coordinated_task_phrases_name_the_whole_task(nlp, abstract
     _, found = mentions(nlp, "A paper", abstract)
     mention = by_text(found)[surface]
     assert (mention.type, mention.key) == ("task", entity_key)
-
-
-@pytest.mark.parametrize("abstract, name, kind", [
-    # an abbreviation in parentheses does not end an apposition
-    ("We present QuillMix, a two-stage autoregressive (AR) captioning method for long videos.", "QuillMix", "method"),
-    # a head noun before the name in parentheses
-    ("We propose a unified contrastive framework (TriMatch) for retrieval.", "TriMatch", "method"),
-    ("Our results use a new large-scale benchmark (OrbitQA) of satellite questions.", "OrbitQA", "dataset"),
-])
-def test_names_typed_by_a_definition_around_parentheses(nlp, abstract, name, kind):
-    _, found = mentions(nlp, "A paper", abstract)
-    assert by_text(found)[name].type == kind
 
 
 def test_a_name_takes_the_type_most_of_its_strong_cues_give_it_in_the_paper(nlp):
