@@ -138,6 +138,49 @@ def test_hostile_strings_give_valid_outputs(tmp_path, rdf_format):
     assert "<img src=x" not in html and "</script><" not in html.split('id="graph-data">')[1].split("</script>")[0]
 
 
+ESCAPING = [
+    {"id": "e1", "title": "Back\\slash, tab\tand \"quotes\" \u007f \ufffe \r\n end",
+     "abstract": "We propose QuoteNet \\cite{x}, evaluated on ImageNet with 92.5% top-1 accuracy.\fDone.",
+     "url": "http://schema.org/a.b%20c?d=e"},
+    {"id": "e2", "title": "Plain", "abstract": "We train ResNet-50 on COCO.", "url": "https://arxiv.org/abs/2401.0001"},
+]
+
+
+@pytest.mark.parametrize("rdf_format", ["ttl", "nt"])
+def test_rdf_text_is_what_pyoxigraph_itself_writes(seed_files, tmp_path, rdf_format):
+    """The exporter writes RDF text itself (kg.export.rdf_syntax); pyoxigraph, parsing it and writing it again,
+    must give the same bytes: same escapes, same prefixed names, same grouping of statements."""
+    from kg.export.rdf import PREFIXES
+
+    source = tmp_path / "escaping.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in ESCAPING) + "\n", encoding="utf-8")
+    oxigraph_format = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}[rdf_format]
+    written = {}
+    for name, inputs in (("escaping", [source]), ("seeds", seed_files)):
+        data = written[name] = write_exports(build(inputs), tmp_path / name, rdf_format=rdf_format)[0].read_bytes()
+        triples = list(pyoxigraph.parse(data, format=oxigraph_format))
+        again = pyoxigraph.serialize(triples, format=oxigraph_format,
+                                     **({"prefixes": PREFIXES} if rdf_format == "ttl" else {}))
+        assert data == again, name
+    # the escapes were needed (the reader has already turned control characters into spaces)
+    for escaped in (b"Back\\\\slash", b"\\\"quotes\\\"", b"QuoteNet \\\\cite"):
+        assert escaped in written["escaping"], escaped
+    if rdf_format == "ttl":  # a URL in a prefix's namespace is abbreviated (and escaped) as pyoxigraph does it
+        assert b"schema:url schema:a.b\\%20c\\?d\\=e" in written["escaping"]
+
+
+def test_literal_escapes_are_pyoxigraphs():
+    """Every character the reader lets through, and the ones it does not, quoted as pyoxigraph quotes them."""
+    from kg.export.rdf_syntax import quoted
+
+    probe = pyoxigraph.NamedNode("urn:x")
+    for code in (*range(0x250), 0x2028, 0xFEFF, 0xFFFD, 0xFFFE, 0xFFFF, 0x1F600, 0x10FFFF):
+        text = f"a{chr(code)}b"
+        line = pyoxigraph.serialize([pyoxigraph.Triple(probe, probe, pyoxigraph.Literal(text))],
+                                    format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+        assert line == f"<urn:x> <urn:x> {quoted(text)} .\n", hex(code)
+
+
 def test_cli_build_prints_summary_and_reports_bad_records(tmp_path):
     source = tmp_path / "papers.jsonl"
     source.write_text(json.dumps(HOSTILE[0]) + "\n{broken\n", encoding="utf-8")

@@ -5,8 +5,9 @@ worker processes when there are some — and `RdfWriter` appends the pieces to a
 (the prefix lines written once, at the top) or N-Triples, which both concatenate; `finish` adds the entities and
 entity-to-entity edges and renames the file into place. JSON-LD and RDF/XML are spooled as N-Triples and converted
 in one streaming pyoxigraph pass at the end. Memory stays flat whatever the corpus size, and the output is
-byte-identical for the same input (papers in corpus order, entities by id). IRIs are minted from ids (slugs and hashes), never from raw text, so
-any title or name gives valid RDF; terms are pyoxigraph objects, never strings glued into RDF syntax.
+byte-identical for the same input (papers in corpus order, entities by id). IRIs are minted from ids (slugs and
+hashes, checked), never from raw text, so any title or name gives valid RDF. Terms are written as text by
+kg.export.rdf_syntax — exactly as pyoxigraph would write them, at a fraction of the cost of its objects.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
+from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from kg.export.atomic import AtomicFile, atomic_write
+from kg.export.rdf_syntax import SYNTAXES, NTriples, Turtle, checked_id, quoted, turtle_prefix_lines
 from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import Entity, EntityRelation, Result
 
@@ -39,189 +41,185 @@ ENTITY_RELATION_PROPERTIES = {"evaluated_on": KG_NS + "evaluatedOn", "applied_to
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 
 
-class _Vocabulary:
-    """The terms used, made once."""
+class Vocabulary:
+    """The terms the exporter writes, as text of one syntax (kg.export.rdf_syntax), made once."""
 
-    def __init__(self):
+    def __init__(self, syntax: NTriples | Turtle):
+        self.syntax = syntax
+        iri = syntax.iri
+
         def ns(name: str):
             base = PREFIXES[name]
-            return lambda local: NamedNode(base + local)
+            return lambda local: iri(base + local)
 
-        kg, dcterms, skos, rdfs, xsd = ns("kg"), ns("dcterms"), ns("skos"), ns("rdfs"), ns("xsd")
-        self.type = NamedNode(PREFIXES["rdf"] + "type")
+        kg, dcterms, skos, rdfs = ns("kg"), ns("dcterms"), ns("skos"), ns("rdfs")
+        self.type = syntax.type_predicate
         self.label, self.pref_label, self.alt_label = rdfs("label"), skos("prefLabel"), skos("altLabel")
         self.broader, self.variant_of, self.origin = skos("broader"), kg("variantOf"), kg("origin")
         self.title, self.abstract, self.identifier = dcterms("title"), dcterms("abstract"), dcterms("identifier")
         self.date, self.creator, self.source, self.url = dcterms("date"), dcterms("creator"), dcterms("source"), \
-            NamedNode(PREFIXES["schema"] + "url")
+            iri(PREFIXES["schema"] + "url")
         self.paper, self.mention, self.result, self.statement = kg("Paper"), kg("Mention"), kg("Result"), kg("Statement")
         self.entity_classes = {"method": kg("Method"), "dataset": kg("Dataset"), "architecture": kg("Architecture"),
                                "task": kg("Task")}
-        self.relations = {name: NamedNode(iri) for name, iri in RELATION_PROPERTIES.items()}
-        self.entity_relations = {name: NamedNode(iri) for name, iri in ENTITY_RELATION_PROPERTIES.items()}
+        self.relations = {name: iri(value) for name, value in RELATION_PROPERTIES.items()}
+        self.entity_relations = {name: iri(value) for name, value in ENTITY_RELATION_PROPERTIES.items()}
         for name in ("inPaper", "denotes", "supports", "startChar", "endChar", "surfaceText", "sentence",
                      "extractor", "confidence", "cue", "statedIn", "subjectEntity", "objectEntity", "subjectMention",
                      "objectMention", "statesRelation", "reportedIn", "metric", "value", "unit", "onDataset",
                      "datasetMention", "achievedBy", "methodMention"):
             setattr(self, name, kg(name))
-        self.integer, self.decimal = xsd("integer"), xsd("decimal")
+        self.integer, self.decimal = syntax.integer, syntax.decimal
+
+    def confidence_value(self, value: float) -> str:
+        return self.decimal(f"{value:.3f}")
+
+    def url_value(self, url: str) -> str:
+        """An IRI when the URL is one, else a plain literal."""
+        if _SAFE_URL.match(url):
+            try:
+                return self.syntax.iri(NamedNode(url).value)
+            except ValueError:
+                pass
+        return quoted(url)
 
 
-V = _Vocabulary()
+@lru_cache(maxsize=None)
+def vocabulary(rdf_format: str) -> Vocabulary:
+    """The terms of the streamed form of `rdf_format` (Turtle for ttl, else N-Triples)."""
+    return Vocabulary(SYNTAXES[rdf_format if rdf_format in SYNTAXES else "nt"](PREFIXES))
 
 
-def paper_iri(paper_id: str) -> NamedNode:
-    return NamedNode(f"{RES_NS}paper/{paper_id}")
+def paper_iri(paper_id: str) -> str:
+    return f"<{RES_NS}paper/{checked_id(paper_id)}>"
 
 
-def entity_iri(entity_id: str) -> NamedNode:
-    return NamedNode(f"{RES_NS}entity/{entity_id}")
+def entity_iri(entity_id: str) -> str:
+    return f"<{RES_NS}entity/{checked_id(entity_id)}>"
 
 
-def mention_iri(paper_id: str, span: tuple[int, int]) -> NamedNode:
-    return NamedNode(f"{RES_NS}mention/{paper_id}/{span[0]}-{span[1]}")
+def mention_iri(paper_id: str, span: tuple[int, int]) -> str:
+    return f"<{RES_NS}mention/{paper_id}/{span[0]}-{span[1]}>"
 
 
-def _integer(value: int) -> Literal:
-    return Literal(str(value), datatype=V.integer)
-
-
-def _confidence(value: float) -> Literal:
-    return Literal(f"{value:.3f}", datatype=V.decimal)
-
-
-def _url(url: str) -> NamedNode | Literal:
-    if _SAFE_URL.match(url):
-        try:
-            return NamedNode(url)
-        except ValueError:
-            pass
-    return Literal(url)
-
-
-def paper_triples(item: LinkedPaper) -> Iterator[Triple]:
+def paper_triples(item: LinkedPaper, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
     """Everything one paper contributes: its metadata, links, mention nodes, statements and results."""
     paper = item.paper
     node = paper_iri(paper.id)
-    yield Triple(node, V.type, V.paper)
-    yield Triple(node, V.title, Literal(paper.title))
-    yield Triple(node, V.abstract, Literal(paper.abstract))
-    yield Triple(node, V.identifier, Literal(paper.id))
+    yield node, V.type, V.paper
+    yield node, V.title, quoted(paper.title)
+    yield node, V.abstract, quoted(paper.abstract)
+    yield node, V.identifier, quoted(paper.id)
     if paper.url:
-        yield Triple(node, V.url, _url(paper.url))
+        yield node, V.url, V.url_value(paper.url)
     if paper.date:
-        yield Triple(node, V.date, Literal(paper.date))
+        yield node, V.date, quoted(paper.date)
     for author in paper.authors:
-        yield Triple(node, V.creator, Literal(author))
+        yield node, V.creator, quoted(author)
     for source in paper.sources:
-        yield Triple(node, V.source, Literal(str(source)))
+        yield node, V.source, quoted(str(source))
+    sentences: dict[str, str] = {}  # mentions of one sentence share its string; quote it once
     for link in item.links:
         entity = entity_iri(link.entity_id)
-        yield Triple(node, V.relations[link.relation], entity)
+        yield node, V.relations[link.relation], entity
         for mention in link.mentions:
             subject = mention_iri(paper.id, (mention.start, mention.end))
-            yield Triple(subject, V.type, V.mention)
-            yield Triple(subject, V.inPaper, node)
-            yield Triple(subject, V.denotes, entity)
-            yield Triple(subject, V.supports, V.relations[mention.relation])
-            yield Triple(subject, V.startChar, _integer(mention.start))
-            yield Triple(subject, V.endChar, _integer(mention.end))
-            yield Triple(subject, V.surfaceText, Literal(mention.text))
-            yield Triple(subject, V.sentence, Literal(mention.sentence))
-            yield Triple(subject, V.extractor, Literal(mention.extractor))
-            yield Triple(subject, V.confidence, _confidence(mention.confidence))
+            sentence = sentences.get(mention.sentence)
+            if sentence is None:
+                sentence = sentences[mention.sentence] = quoted(mention.sentence)
+            yield subject, V.type, V.mention
+            yield subject, V.inPaper, node
+            yield subject, V.denotes, entity
+            yield subject, V.supports, V.relations[mention.relation]
+            yield subject, V.startChar, V.integer(mention.start)
+            yield subject, V.endChar, V.integer(mention.end)
+            yield subject, V.surfaceText, quoted(mention.text)
+            yield subject, V.sentence, sentence
+            yield subject, V.extractor, quoted(mention.extractor)
+            yield subject, V.confidence, V.confidence_value(mention.confidence)
             if mention.cue:
-                yield Triple(subject, V.cue, Literal(mention.cue))
+                yield subject, V.cue, quoted(mention.cue)
     for relation in item.entity_relations:
-        yield from _statement_triples(relation)
+        yield from _statement_triples(relation, V)
     for result in item.results:
-        yield from _result_triples(result)
+        yield from _result_triples(result, V)
 
 
-def _statement_triples(relation: EntityRelation) -> Iterator[Triple]:
+def _statement_triples(relation: EntityRelation, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
     prop = V.entity_relations[relation.relation]
-    node = NamedNode(f"{RES_NS}statement/{relation.paper_id}/{relation.relation}/{relation.source_span[0]}-"
-                     f"{relation.target_span[0]}")
-    yield Triple(node, V.type, V.statement)
-    yield Triple(node, V.statedIn, paper_iri(relation.paper_id))
-    yield Triple(node, V.subjectEntity, entity_iri(relation.source_id))
-    yield Triple(node, V.objectEntity, entity_iri(relation.target_id))
-    yield Triple(node, V.subjectMention, mention_iri(relation.paper_id, relation.source_span))
-    yield Triple(node, V.objectMention, mention_iri(relation.paper_id, relation.target_span))
-    yield Triple(node, V.statesRelation, prop)
-    yield Triple(node, V.sentence, Literal(relation.sentence))
-    yield Triple(node, V.cue, Literal(relation.cue))
-    yield Triple(node, V.confidence, _confidence(relation.confidence))
+    node = (f"<{RES_NS}statement/{relation.paper_id}/{relation.relation}/{relation.source_span[0]}-"
+            f"{relation.target_span[0]}>")
+    yield node, V.type, V.statement
+    yield node, V.statedIn, paper_iri(relation.paper_id)
+    yield node, V.subjectEntity, entity_iri(relation.source_id)
+    yield node, V.objectEntity, entity_iri(relation.target_id)
+    yield node, V.subjectMention, mention_iri(relation.paper_id, relation.source_span)
+    yield node, V.objectMention, mention_iri(relation.paper_id, relation.target_span)
+    yield node, V.statesRelation, prop
+    yield node, V.sentence, quoted(relation.sentence)
+    yield node, V.cue, quoted(relation.cue)
+    yield node, V.confidence, V.confidence_value(relation.confidence)
 
 
-def _result_triples(result: Result) -> Iterator[Triple]:
-    node = NamedNode(f"{RES_NS}result/{result.paper_id}/{result.start}-{result.end}")
-    yield Triple(node, V.type, V.result)
-    yield Triple(node, V.reportedIn, paper_iri(result.paper_id))
-    yield Triple(node, V.metric, Literal(result.metric))
-    yield Triple(node, V.value, Literal(result.value, datatype=V.decimal))
+def _result_triples(result: Result, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
+    node = f"<{RES_NS}result/{result.paper_id}/{result.start}-{result.end}>"
+    yield node, V.type, V.result
+    yield node, V.reportedIn, paper_iri(result.paper_id)
+    yield node, V.metric, quoted(result.metric)
+    yield node, V.value, V.decimal(result.value)
     if result.unit:
-        yield Triple(node, V.unit, Literal(result.unit))
+        yield node, V.unit, quoted(result.unit)
     if result.dataset_id:
-        yield Triple(node, V.onDataset, entity_iri(result.dataset_id))
-        yield Triple(node, V.datasetMention, mention_iri(result.paper_id, result.dataset_span))
+        yield node, V.onDataset, entity_iri(result.dataset_id)
+        yield node, V.datasetMention, mention_iri(result.paper_id, result.dataset_span)
     if result.method_id:
-        yield Triple(node, V.achievedBy, entity_iri(result.method_id))
-        yield Triple(node, V.methodMention, mention_iri(result.paper_id, result.method_span))
-    yield Triple(node, V.startChar, _integer(result.start))
-    yield Triple(node, V.endChar, _integer(result.end))
-    yield Triple(node, V.surfaceText, Literal(result.text))
-    yield Triple(node, V.sentence, Literal(result.sentence))
-    yield Triple(node, V.confidence, _confidence(result.confidence))
+        yield node, V.achievedBy, entity_iri(result.method_id)
+        yield node, V.methodMention, mention_iri(result.paper_id, result.method_span)
+    yield node, V.startChar, V.integer(result.start)
+    yield node, V.endChar, V.integer(result.end)
+    yield node, V.surfaceText, quoted(result.text)
+    yield node, V.sentence, quoted(result.sentence)
+    yield node, V.confidence, V.confidence_value(result.confidence)
 
 
-def entity_triples(entities: dict[str, Entity]) -> Iterator[Triple]:
+def entity_triples(entities: dict[str, Entity], V: Vocabulary) -> Iterator[tuple[str, str, str]]:
     for entity in entities.values():
         node = entity_iri(entity.id)
-        yield Triple(node, V.type, V.entity_classes[entity.type])
-        yield Triple(node, V.label, Literal(entity.label))
-        yield Triple(node, V.pref_label, Literal(entity.label))
-        yield Triple(node, V.origin, Literal(entity.source))
+        label = quoted(entity.label)
+        yield node, V.type, V.entity_classes[entity.type]
+        yield node, V.label, label
+        yield node, V.pref_label, label
+        yield node, V.origin, quoted(entity.source)
         for alias in entity.aliases:
-            yield Triple(node, V.alt_label, Literal(alias))
+            yield node, V.alt_label, quoted(alias)
         if entity.broader and entity.broader in entities:
-            yield Triple(node, V.broader, entity_iri(entity.broader))
+            yield node, V.broader, entity_iri(entity.broader)
         if entity.variant_of and entity.variant_of in entities:
-            yield Triple(node, V.variant_of, entity_iri(entity.variant_of))
+            yield node, V.variant_of, entity_iri(entity.variant_of)
 
 
-def entity_relation_triples(edges: Iterable[tuple[str, str, str]]) -> Iterator[Triple]:
+def entity_relation_triples(edges: Iterable[tuple[str, str, str]], V: Vocabulary) -> Iterator[tuple[str, str, str]]:
     for source, relation, target in edges:
-        yield Triple(entity_iri(source), V.entity_relations[relation], entity_iri(target))
+        yield entity_iri(source), V.entity_relations[relation], entity_iri(target)
 
 
-_STREAMED = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES}  # formats whose pieces concatenate
+_STREAMED = {"ttl", "nt"}  # formats whose pieces concatenate
 
 
-def _encode(triples: list[Triple], rdf_format: str) -> bytes:
+def _encode(triples: Iterable[tuple[str, str, str]], V: Vocabulary) -> bytes:
     """Triples as N-Triples, or as Turtle statements without the prefix lines (written once, at the top), so
     pieces encoded apart — in worker processes — concatenate into one valid document."""
-    if not triples:
-        return b""
-    if rdf_format != "ttl":
-        return serialize(triples, format=RdfFormat.N_TRIPLES)
-    data = serialize(triples, format=RdfFormat.TURTLE, prefixes=PREFIXES)
-    return data[len(_turtle_prefix_lines()):]
-
-
-@lru_cache(maxsize=1)
-def _turtle_prefix_lines() -> bytes:
-    sample = serialize([Triple(V.paper, V.type, V.paper)], format=RdfFormat.TURTLE, prefixes=PREFIXES)
-    return b"".join(line for line in sample.splitlines(keepends=True) if line.startswith(b"@prefix "))
+    return V.syntax.statements(triples).encode("utf-8")
 
 
 def encode_papers(items: Iterable[LinkedPaper], rdf_format: str = "nt") -> bytes:
     """The triples of some linked papers in the streamed form of `rdf_format` (Turtle for ttl, else N-Triples);
     a span linked twice gives one mention node."""
-    triples: list[Triple] = []
+    V = vocabulary(rdf_format)
+    triples: list[tuple[str, str, str]] = []
     for item in items:
-        triples.extend(dict.fromkeys(paper_triples(item)))
-    return _encode(triples, rdf_format)
+        triples.extend(dict.fromkeys(paper_triples(item, V)))
+    return _encode(triples, V)
 
 
 class RdfWriter:
@@ -236,7 +234,7 @@ class RdfWriter:
         streamed = rdf_format in _STREAMED
         self._file = AtomicFile(self.path if streamed else self.path.with_name(self.path.name + ".nt"), "wb")
         if rdf_format == "ttl":
-            self._file.handle.write(_turtle_prefix_lines())
+            self._file.handle.write(turtle_prefix_lines(PREFIXES))
 
     @staticmethod
     def encoding_for(rdf_format: str) -> str:
@@ -252,8 +250,8 @@ class RdfWriter:
         self._file.handle.write(data)
 
     def finish(self, entities: dict[str, Entity], relation_edges: Iterable[tuple[str, str, str]]) -> Path:
-        self._file.handle.write(_encode([*entity_triples(entities), *entity_relation_triples(relation_edges)],
-                                        self.encoding))
+        V = vocabulary(self.encoding)
+        self._file.handle.write(_encode([*entity_triples(entities, V), *entity_relation_triples(relation_edges, V)], V))
         if self.format in _STREAMED:
             return self._file.commit()
         self._file.handle.flush()
