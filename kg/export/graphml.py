@@ -1,7 +1,7 @@
 """GraphML export readable by networkx, igraph and Gephi, streamed.
 
-networkx can only write a graph it holds whole, so the file is written here element by element (each serialised
-by lxml, which does the escaping; only the two wrapping tags are constants): each paper node and its link edges go to a temporary body file as the paper is linked; `finish` writes the
+networkx can only write a graph it holds whole, so the file is written here element by element (each written as
+lxml would serialise it, with its escapes): each paper node and its link edges go to a temporary body file as the paper is linked; `finish` writes the
 header (attribute keys), the entity nodes (their paper counts are known only at the end), the body, and the
 entity-to-entity edges (variant_of, broader, evaluated_on, applied_to, co_occurs_with).
 GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and the
@@ -12,6 +12,7 @@ the relation names, as networkx writes a MultiDiGraph's edge keys.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import IO
@@ -59,15 +60,33 @@ _HEADER = (b"<?xml version='1.0' encoding='utf-8'?>\n"
 _GRAPH_START, _FOOTER = b'<graph edgedefault="directed">\n', b"</graph>\n</graphml>\n"
 
 
+# What lxml escapes (measured over every character XML can hold): in text & < > and CR; in attributes also the
+# quote, tab and LF. Elements are written as text here, byte for byte as lxml's `tostring(pretty_print=True)` of
+# them (tests/test_build_e2e.py compares the two): making an lxml element per node and edge was ~4/5 of this export.
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", '"': "&quot;",
+                                    "\t": "&#9;", "\n": "&#10;"})
+_TEXT_SPECIAL = re.compile("[&<>\r]")
+_ATTRIBUTE_SPECIAL = re.compile("[&<>\r\"\t\n]")
+
+
+def _escaped_text(text: str) -> str:
+    return text.translate(_TEXT_ESCAPES) if _TEXT_SPECIAL.search(text) else text
+
+
+def _escaped_attribute(text: str) -> str:
+    return text.translate(_ATTRIBUTE_ESCAPES) if _ATTRIBUTE_SPECIAL.search(text) else text
+
+
 def _element(tag: str, attributes: dict, data: dict, domain: str) -> bytes:
     """One element, unqualified: inside the <graphml> root it is in the GraphML default namespace."""
-    element = etree.Element(tag, attributes)
-    for name, value in data.items():
-        key = _KEY_IDS.get((domain, name))
-        if key is None or value is None:
-            continue  # records (mentions, results) and absent values
-        etree.SubElement(element, "data", key=key).text = _text(value)
-    return etree.tostring(element, encoding="utf-8", pretty_print=True)
+    start = f"<{tag}" + "".join(f' {name}="{_escaped_attribute(value)}"' for name, value in attributes.items())
+    children = [f'  <data key="{key}">{_escaped_text(_text(value))}</data>\n'
+                for key, value in ((_KEY_IDS.get((domain, name)), value) for name, value in data.items())
+                if key is not None and value is not None]  # records (mentions, results) and absent values left out
+    if not children:
+        return f"{start}/>\n".encode("utf-8")
+    return f"{start}>\n{''.join(children)}</{tag}>\n".encode("utf-8")
 
 
 def _node(node_id: str, data: dict) -> bytes:
