@@ -1,8 +1,8 @@
 """GraphML export readable by networkx, igraph and Gephi, streamed.
 
 networkx can only write a graph it holds whole, so the file is written here element by element (each written as
-lxml would serialise it, with its escapes): each paper node and its link edges go to a temporary body file as the paper is linked; `finish` writes the
-header (attribute keys), the entity nodes (their paper counts are known only at the end), the body, and the
+lxml would serialise it, with its escapes): each paper node and its link edges go to a temporary body file as the
+paper is linked; `finish` writes the header (attribute keys), the entity nodes (their paper counts are known only at the end), the body, and the
 entity-to-entity edges (variant_of, broader, evaluated_on, applied_to, co_occurs_with).
 GraphML holds no None, list or dict values: tuples become '; '-joined strings, None values are dropped, and the
 Mention, Result and EntityRelation records are left to the RDF and mentions.jsonl. Every attribute keeps one type
