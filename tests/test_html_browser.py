@@ -101,6 +101,28 @@ def test_renders_every_node_laid_out_with_a_legend(seeds_page, seeds_exports):
     assert seeds_page.js("window.paperkg.nodes.get('entity:imagenet').title").startswith("ImageNet\ndataset")
 
 
+def test_layout_draws_linked_nodes_together_and_apart_from_the_rest(seeds_page):
+    """The positions the browser shows: linked nodes sit much closer than two nodes taken at random (a random
+    layout gives a ratio near 1), and hardly any node lies on top of another."""
+    import numpy as np
+
+    positions = seeds_page.js("window.paperkg.network.getPositions()")
+    edges = seeds_page.js("window.paperkg.edges.get().map(e => [e.from, e.to])")
+    ids = sorted(positions)
+    points = np.array([[positions[i]["x"], positions[i]["y"]] for i in ids])
+    index = {node: i for i, node in enumerate(ids)}
+    pairs = np.array([(index[a], index[b]) for a, b in edges if a != b])
+    linked = np.linalg.norm(points[pairs[:, 0]] - points[pairs[:, 1]], axis=1).mean()
+    rng = np.random.default_rng(0)
+    first, second = rng.integers(0, len(ids), 20_000), rng.integers(0, len(ids), 20_000)
+    anywhere = np.linalg.norm(points[first] - points[second], axis=1).mean()
+    assert linked / anywhere < 0.32
+    from scipy.spatial import cKDTree
+
+    nearest, _ = cKDTree(points).query(points, k=2)
+    assert (nearest[:, 1] < 8).mean() < 0.01
+
+
 def test_search_by_alias_focuses_the_node(seeds_page):
     seeds_page.page.fill("#search", "vision transformers")
     assert seeds_page.page.inner_text("#suggestions li >> nth=0") == "vision transformer"
