@@ -203,6 +203,22 @@ def test_graphml_elements_are_what_lxml_writes(data):
                                                                             pretty_print=True)
 
 
+def test_counted_entity_edges_are_what_the_element_writer_writes():
+    """The co-occurrence and entity-relation edges come from one template (kg.export.graphml._CountedEdges); each is
+    the same bytes `_edge` (checked against lxml above) makes, hostile entity ids included."""
+    from kg.export.graphml import _CountedEdges, _edge
+    from kg.graph import entity_node
+
+    edges = [("a&b", "co_occurs_with", 'x"y\tz', "weight", 7), ("m<n>", "evaluated_on", "d\r\ne", "papers", 12),
+             ("plain", "applied_to", "plain-2", "papers", 1)]
+    written = []
+    _CountedEdges().write(written.append, edges)
+    expected = b"".join(_edge(entity_node(source), entity_node(target), relation,
+                              {"relation": relation, attribute: count})
+                        for source, relation, target, attribute, count in edges)
+    assert b"".join(written) == expected
+
+
 def test_cli_build_prints_summary_and_reports_bad_records(tmp_path):
     source = tmp_path / "papers.jsonl"
     source.write_text(json.dumps(HOSTILE[0]) + "\n{broken\n", encoding="utf-8")

@@ -105,6 +105,36 @@ def encode_paper(item: LinkedPaper) -> bytes:
         _edge(node, entity_node(link.entity_id), link.relation, link_attributes(link)) for link in item.links)
 
 
+class _CountedEdges:
+    """Entity-to-entity edges carrying a relation and a count (evaluated_on and applied_to with their papers,
+    co_occurs_with with its weight), written as `_edge` writes them but from one template and each entity's escaped
+    node id made once: a 10k build has ~130,000 co-occurrence edges, which took a second through `_edge`."""
+
+    _TEMPLATE = ('<edge source="{}" target="{}" id="{}">\n  <data key="%s">{}</data>\n  <data key="{}">{}</data>\n'
+                 '</edge>\n') % _KEY_IDS[("edge", "relation")]
+    _CHUNK = 10_000
+
+    def __init__(self):
+        self._node_ids: dict[str, str] = {}
+
+    def _node_id(self, entity_id: str) -> str:
+        node_id = self._node_ids.get(entity_id)
+        if node_id is None:
+            node_id = self._node_ids[entity_id] = _escaped_attribute(entity_node(entity_id))
+        return node_id
+
+    def write(self, write, edges) -> None:
+        """`edges`: (source entity id, relation, target entity id, count attribute, count)."""
+        chunk = []
+        for source, relation, target, attribute, count in edges:
+            chunk.append(self._TEMPLATE.format(self._node_id(source), self._node_id(target), _escaped_attribute(relation),
+                                               _escaped_text(relation), _KEY_IDS[("edge", attribute)], int(count)))
+            if len(chunk) == self._CHUNK:
+                write("".join(chunk).encode("utf-8"))
+                chunk.clear()
+        write("".join(chunk).encode("utf-8"))
+
+
 class GraphmlWriter:
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / "graph.graphml"
@@ -136,11 +166,11 @@ class GraphmlWriter:
             shutil.copyfileobj(body, handle, 1 << 20)
         for source, relation, target_id in hierarchy_edges(entities):
             write(_edge(entity_node(source), entity_node(target_id), relation, {"relation": relation}))
-        for source, relation, target_id, papers in aggregates.entity_relation_edges():
-            write(_edge(entity_node(source), entity_node(target_id), relation, {"relation": relation, "papers": papers}))
-        for (first, second), weight in sorted(aggregates.co_occurrence.items()):
-            write(_edge(entity_node(first), entity_node(second), "co_occurs_with",
-                        {"relation": "co_occurs_with", "weight": weight}))
+        counted = _CountedEdges()
+        counted.write(write, ((source, relation, target, "papers", papers)
+                              for source, relation, target, papers in aggregates.entity_relation_edges()))
+        counted.write(write, ((first, "co_occurs_with", second, "weight", weight)
+                              for (first, second), weight in sorted(aggregates.co_occurrence.items())))
         write(_FOOTER)
 
     def abort(self) -> None:
