@@ -16,8 +16,9 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.literal_prefilter import PrefilteredPattern
 from extractors.resources import load_json
-from extractors.spans import doc_text
+from extractors.spans import doc_lowered, doc_text
 from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
@@ -41,8 +42,9 @@ class RelationClassifier:
     def __init__(self, cues: dict | None = None):
         cues = cues or load_json("relation_cues.json")
         flags = re.IGNORECASE
-        # sentence-level yes/no cues are searched in the lower-cased sentence, several times faster than IGNORECASE
-        self.proposal_sentence = [_lower_case_pattern(p) for p in cues["proposal_sentence"]]
+        # sentence-level yes/no cues are searched in the lower-cased sentence, several times faster than IGNORECASE,
+        # and only in sentences (papers) holding one of the words a cue's matches start with
+        self.proposal_sentence = [PrefilteredPattern(_lower_case_pattern(p)) for p in cues["proposal_sentence"]]
         self.proposal_verb = re.compile(cues["proposal_verb"], flags)
         self.passive = re.compile(cues["passive_proposal"], flags)
         # the same, for a lower-cased sentence whose offsets are the original's (nearly always)
@@ -50,7 +52,7 @@ class RelationClassifier:
         self.lower_case_passive = _lower_case_pattern(cues["passive_proposal"])
         self.lower_case_borrowed = _lower_case_pattern(cues["borrowed_before_naming"])
         self.not_object = re.compile(cues["not_in_proposal_object"], flags)
-        self.result_sentence = [_lower_case_pattern(p) for p in cues["result_sentence"]]
+        self.result_sentence = [PrefilteredPattern(_lower_case_pattern(p)) for p in cues["result_sentence"]]
         self.kind_nouns = {word.lower() for word in cues["kind_nouns_after_known_object"]}
         self.borrowed_before_naming = re.compile(cues["borrowed_before_naming"], flags)
         self.coordinated_gap = re.compile(cues["coordinated_object_gap"], flags)
@@ -68,7 +70,7 @@ class RelationClassifier:
             return True
         return following.group("word").lower() in self.kind_nouns
 
-    def _proposed(self, text: str, mentions: list[Mention], title_end: int) -> dict[int, str]:
+    def _proposed(self, text: str, lowered_text: str, mentions: list[Mention], title_end: int) -> dict[int, str]:
         """Index of each proposed mention → the cue that makes it so."""
         proposed: dict[int, str] = {}
         first = mentions[0] if mentions else None
@@ -78,12 +80,13 @@ class RelationClassifier:
             if first.start == 0 and rest.startswith(":") and not topic:  # not "Knowledge distillation: ..."
                 proposed[0] = "title: " + text[:first.end + 1]
         self._title_components(text, mentions, title_end, proposed)
+        proposal_cues = [cue for cue in self.proposal_sentence if cue.may_match(lowered_text)]
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):
             by_sentence.setdefault(mention.sentence, []).append(index)
         for sentence, indices in by_sentence.items():
             lowered = sentence.lower()
-            if not any(p.search(lowered) for p in self.proposal_sentence):
+            if not any(cue.search(lowered) for cue in proposal_cues):
                 continue
             sentence_start = text.find(sentence)
             if len(lowered) == len(sentence):  # lower-casing kept every offset: search the lower-cased sentence
@@ -157,7 +160,7 @@ class RelationClassifier:
         mentions: list[Mention] = doc._.kg_mentions or []
         text = doc_text(doc)
         title_end = text.find("\n\n") if "\n\n" in text else len(text)
-        proposed = self._proposed(text, mentions, title_end)
+        proposed = self._proposed(text, doc_lowered(doc), mentions, title_end)
         result_sentences: dict[str, bool] = {}
         classified = []
         for index, mention in enumerate(mentions):

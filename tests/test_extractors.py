@@ -478,3 +478,41 @@ def test_a_catalog_model_with_a_version_number_is_that_version(nlp):
     assert names["Imagen 5"].relation == "proposes" and names["Imagen 5"].type == "architecture"
     assert "variant of" in names["Imagen 2"].cue
     assert {"BERT 12", "VAR 3", "CLIP 2"}.isdisjoint(names)
+
+
+def test_leading_literals_of_a_pattern():
+    import re
+
+    from extractors.literal_prefilter import leading_literals
+
+    assert set(leading_literals(re.compile(r"\b(?:dubbed|termed|coined)\b"))) == {"dubbed", "termed", "coined"}
+    assert set(leading_literals(re.compile(r"(?<![\w-])(?:is|are) (?:new|old)\b"))) == {
+        "is new", "is old", "are new", "are old"}
+    assert leading_literals(re.compile(r"\bwe(?: propose)?\b")) == ("we",)  # "we propose" holds "we"
+    assert leading_literals(re.compile(r"(we)+ x")) == ("we",)  # a capturing group, then a repeat: stop there
+    for no_shortcut in (r"^\s*we", r"\d+%", r"(?:we|\w+ing)", r"(?:a|)b?"):
+        assert leading_literals(re.compile(no_shortcut)) is None, no_shortcut
+    assert leading_literals(re.compile("dubbed", re.IGNORECASE)) is None
+
+
+def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
+    """Every sentence cue of the relation classifier, with and without its shortcut, on every sentence of the seeds
+    and on sentences made to start matches in odd places."""
+    import json
+    import re
+    from pathlib import Path
+
+    from extractors.literal_prefilter import PrefilteredPattern
+    from kg.corpus import read_corpus
+
+    cues = json.loads((Path(__file__).parents[1] / "extractors/data/relation_cues.json").read_text("utf-8"))
+    patterns = [re.compile(p) for p in cues["proposal_sentence"] + cues["result_sentence"]]
+    sentences = [s.lower() for paper in read_corpus(seed_files).papers for s in re.split(r"(?<=[.!?])\s+", paper.text)]
+    sentences += ["we", "redubbed as x", "is proposedly", "a novel thing called x", "our new model is named y", ""]
+    shortcuts = 0
+    for pattern in patterns:
+        prefiltered = PrefilteredPattern(pattern)
+        shortcuts += prefiltered.literals is not None
+        for sentence in sentences:
+            assert (prefiltered.search(sentence) is None) == (pattern.search(sentence) is None), (pattern, sentence)
+    assert shortcuts >= 6

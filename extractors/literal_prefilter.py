@@ -1,0 +1,78 @@
+"""A cheap test to run before a regular expression: the literal words every one of its matches starts with.
+
+Python's `re` tries a pattern that opens with `\\b` or a look-behind at every position of the text (~25 ns each);
+`str.__contains__` scans for a word far faster. For a pattern such as `\\b(?:dubbed|termed|coined)\\b` every match
+begins with one of "dubbed", "termed", "coined", so a sentence holding none of them cannot match and the search is
+skipped. The words are read from the pattern's parse tree (zero-width assertions skipped; literals, and branches of
+literals, joined as far as they go); when a pattern has no such words (it opens with a class, a repeat, or a
+case-insensitive flag) nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as constants  # the parse tree's opcodes (the `re` package's own modules, Python >= 3.11)
+from re import _parser as parser
+
+_ZERO_WIDTH = {constants.AT, constants.ASSERT, constants.ASSERT_NOT}
+_REPEATS = {constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT}
+_MAX_PREFIXES = 64
+
+
+def _prefixes(items) -> list[tuple[str, bool]]:
+    """(prefix, whole) pairs: every match of the sequence `items` starts with one of the prefixes; `whole` when the
+    prefix is all the sequence can match (so what follows may extend it)."""
+    found = [("", True)]
+    for op, argument in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is constants.LITERAL:
+            pieces = [(chr(argument), True)]
+        elif op is constants.BRANCH:
+            pieces = [piece for alternative in argument[1] for piece in _prefixes(alternative)]
+        elif op is constants.SUBPATTERN and not argument[1] and not argument[2]:  # a group with no flags of its own
+            pieces = _prefixes(argument[3])
+        elif op in _REPEATS and argument[0] >= 1:  # at least once: a match starts as its first repetition does
+            pieces = [(piece, False) for piece, _ in _prefixes(argument[2])]
+        else:
+            pieces = [("", False)]
+        joined = [(prefix + piece, whole) for prefix, _ in found for piece, whole in pieces]
+        if len(joined) > _MAX_PREFIXES:
+            return [(prefix, False) for prefix, _ in found]
+        found = joined
+        if not all(whole for _, whole in found):
+            return [(prefix, False) for prefix, _ in found]
+    return found
+
+
+def leading_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Words one of which every match of `pattern` starts with, or None when the pattern has none."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    try:
+        tree = parser.parse(pattern.pattern, pattern.flags)
+    except (re.error, TypeError, AttributeError):  # a future parser that differs: no shortcut, same answers
+        return None
+    words = sorted({prefix for prefix, _ in _prefixes(tree.data)}, key=len)
+    if not words or not words[0]:
+        return None
+    kept: list[str] = []
+    for word in words:  # a text holding "we propose" holds "we": the shorter word suffices
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
+
+
+class PrefilteredPattern:
+    """A compiled pattern whose `search` first checks for one of its leading words."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.literals = leading_literals(pattern)
+
+    def may_match(self, text: str) -> bool:
+        """False only when the pattern cannot match anywhere in `text`."""
+        return self.literals is None or any(literal in text for literal in self.literals)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.may_match(text) else None
