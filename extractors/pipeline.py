@@ -19,6 +19,7 @@ from extractors import (  # noqa: F401
     name_detector,
     relations,
     results,
+    sentences,
     spans,
     task_phrases,
 )
@@ -60,8 +61,9 @@ class TextKeepingTokenizer:
 
 def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = None,
                    exclude_catalog_ids: list[str] | tuple[str, ...] = ()) -> Language:
-    """A blank English pipeline (or an installed one, by name), a sentencizer that also ends a sentence at the
-    blank line between title and abstract, and the paperkg components in data-flow order."""
+    """A blank English pipeline (or an installed one, by name), sentence boundaries (its own, else the Sentencizer's
+    rule, also ending a sentence at the blank line between title and abstract: `paperkg_sentences`), and the paperkg
+    components in data-flow order."""
     if spacy_model:
         nlp = spacy.load(spacy_model, exclude=["ner"])
     else:
@@ -69,8 +71,8 @@ def build_pipeline(spacy_model: str | None = None, catalog_dir: str | None = Non
     _split_final_period_after_names(nlp)
     nlp.tokenizer.max_cache_size = TOKENIZER_CACHE_SIZE
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
-    if not nlp.has_pipe("sentencizer") and not nlp.has_pipe("parser") and not nlp.has_pipe("senter"):
-        nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n\n"]})
+    if not any(nlp.has_pipe(name) for name in ("sentencizer", "parser", "senter", "paperkg_sentences")):
+        nlp.add_pipe("paperkg_sentences", config={"punct_chars": [*Sentencizer.default_punct_chars, "\n\n"]})
     nlp.add_pipe("paperkg_catalog_matcher",
                  config={"catalog_dir": catalog_dir, "exclude_ids": sorted(exclude_catalog_ids)})
     for component in COMPONENTS[1:]:

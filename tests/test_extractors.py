@@ -516,3 +516,26 @@ def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
         for sentence in sentences:
             assert (prefiltered.search(sentence) is None) == (pattern.search(sentence) is None), (pattern, sentence)
     assert shortcuts >= 6
+
+
+def test_sentence_splitter_draws_the_sentencizers_boundaries(seed_files):
+    """`paperkg_sentences` follows spaCy's Sentencizer rule from the doc's arrays: the same sentence starts on every
+    seed paper (title, blank line, abstract) and on awkward texts."""
+    import spacy
+    from spacy.pipeline import Sentencizer
+
+    import extractors.sentences  # noqa: F401  (registers the factory)
+    from kg.corpus import read_corpus
+
+    punct_chars = [*Sentencizer.default_punct_chars, "\n\n"]
+    reference, ours = spacy.blank("en"), spacy.blank("en")
+    reference.add_pipe("sentencizer", config={"punct_chars": punct_chars})
+    ours.add_pipe("paperkg_sentences", config={"punct_chars": punct_chars})
+    texts = [paper.text for paper in read_corpus(seed_files).papers]
+    texts += ["", ".", "?!...", "No end", "A. B", "Wait... what?! (Yes.) \"Quoted.\" Next one", "Title\n\nBody. End."]
+    splits = 0
+    for text in texts:
+        expected, found = reference(text), ours(text)
+        assert [t.is_sent_start for t in found] == [t.is_sent_start for t in expected], text
+        splits += sum(bool(t.is_sent_start) for t in found)
+    assert splits > 3 * len(texts)
