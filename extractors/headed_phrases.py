@@ -15,7 +15,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
-from extractors.spans import CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, sentence_bounds, set_group, word_after
+from extractors.resources import Memo
+from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, sentence_bounds,
+                              set_group, word_after)
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
@@ -26,32 +28,37 @@ _DIMENSION = re.compile(r"[1-6]D", re.IGNORECASE)
 
 class HeadFinder:
     """Whole-word, case-insensitive occurrences of the head nouns, leftmost first and the longest at a position,
-    as a regex alternation would find them; found with `str.find` per head, which is several times faster than
-    searching the alternation at every position of an abstract."""
+    as a regex alternation would find them; found with `str.find` per head that occurs among the doc's words
+    (`doc_words`, shared by the three phrase detectors), several times faster than searching the alternation at
+    every position of an abstract."""
 
     def __init__(self, head_nouns: list[str]):
         self.heads = sorted({head.lower() for head in head_nouns}, key=lambda head: (-len(head), head))
         self.alternation = re.compile(rf"(?<![\w-])(?:{alternation(self.heads)})(?![\w-])", re.IGNORECASE)
 
     @staticmethod
-    def _whole_word(text: str, start: int, end: int, limit: int) -> bool:
+    def _whole_word(text: str, start: int, end: int) -> bool:
         before = text[start - 1] if start else ""
-        after = text[end] if end < limit else ""  # the search ends at `limit`, as if the text did
+        after = text[end] if end < len(text) else ""
         return not (before == "-" or before.isalnum() or before == "_") \
             and not (after == "-" or after.isalnum() or after == "_")
 
-    def finditer(self, text: str, lowered: str, start: int, end: int) -> list[tuple[int, int]]:
-        """(start, end) of each head between `start` and `end`; `lowered` is `text.lower()`."""
+    def find(self, doc: Doc) -> list[tuple[int, int]]:
+        """(start, end) of each head in the doc's text, in order."""
+        text, lowered = doc_text(doc), doc_lowered(doc)
         if len(lowered) != len(text):  # lower-casing changed the length: offsets would not line up
-            return [m.span() for m in self.alternation.finditer(text, start, end)]
+            return [m.span() for m in self.alternation.finditer(text)]
+        words = doc_words(doc)
         found = []
         for head in self.heads:
-            at = lowered.find(head, start, end)
+            if head not in words:
+                continue
+            at = lowered.find(head)
             while at != -1:
-                if self._whole_word(text, at, at + len(head), end):
+                if self._whole_word(text, at, at + len(head)):
                     found.append((at, -len(head)))
-                at = lowered.find(head, at + 1, end)
-        spans, taken_until = [], start
+                at = lowered.find(head, at + 1)
+        spans, taken_until = [], 0
         for at, negative_length in sorted(found):
             if at >= taken_until:
                 spans.append((at, at - negative_length))
@@ -74,6 +81,7 @@ class HeadedPhraseDetector:
         self.ing_modifiers = {w.lower() for w in config["ing_modifiers"]}
         self.ly_modifiers = {w.lower() for w in config["ly_modifiers"]}
         self.ed_modifiers = {w.lower() for w in config["ed_modifiers"]}
+        self.is_modifier = Memo(self._is_modifier)  # by word: the same words recur before heads
 
     def _is_modifier(self, word: str) -> bool:
         lower = word.lower()
@@ -92,20 +100,26 @@ class HeadedPhraseDetector:
         letters = [c for c in word if c.isalpha()]
         return sum(c.isupper() for c in letters) <= 1 or word.istitle()  # not an acronym or a model name
 
+    # The words before a head are read from this many characters before it (and from the sentence's start only when
+    # these hold no more than `max_modifiers` words): a window that cuts a word in two cuts only its first, unused.
+    _WINDOW = 160
+
     def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:
-        prefix = text[sentence_start:head_start]
-        words = list(_MODIFIER.finditer(prefix))
+        window_start = max(sentence_start, head_start - self._WINDOW)
+        words = list(_MODIFIER.finditer(text, window_start, head_start))
+        if len(words) <= self.max_modifiers and window_start > sentence_start:
+            words = list(_MODIFIER.finditer(text, sentence_start, head_start))
         start = None
-        boundary = len(prefix)
-        for word in reversed(words[-self.max_modifiers:] if words else []):
-            if prefix[word.end():boundary].strip() or len(prefix[word.end():boundary]) > 1:
+        boundary = head_start
+        for word in reversed(words[-self.max_modifiers:]):
+            gap = text[word.end():boundary]
+            if gap.strip() or len(gap) > 1:
                 break  # punctuation or a line break between the words
-            absolute = sentence_start + word.start()
-            if blocked(absolute, sentence_start + word.end()) or not self._is_modifier(word.group()):
+            if blocked(word.start(), word.end()) or not self.is_modifier[word.group()]:
                 break
             if self.capitalised_only and not word.group()[0].isupper():
                 break  # a name is capitalised throughout: "Graph Neural Networks", not "influential Residual Networks"
-            start, boundary = absolute, word.start()
+            start, boundary = word.start(), word.start()
         return start
 
     def _slashed_alternative(self, doc: Doc, text: str, sentence_start: int, start: int, head_end: int,
@@ -124,7 +138,7 @@ class HeadedPhraseDetector:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         spans, confidences, cues = [], [], []
-        heads = self.heads.finditer(text, doc_lowered(doc), 0, len(text))  # once per doc, sorted by position
+        heads = self.heads.find(doc)  # once per doc, sorted by position
         if not heads:
             set_group(doc, self.group, spans, confidences, cues)
             return doc

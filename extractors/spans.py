@@ -43,6 +43,20 @@ def doc_lowered(doc: Doc) -> str:
     return lowered
 
 
+_WORDS_KEY = "paperkg_words"
+_WORD = re.compile(r"[\w-]+")
+
+
+def doc_words(doc: Doc) -> set[str]:
+    """The doc's whole words (maximal runs of word characters and hyphens), lower-cased, once per doc: a phrase
+    detector looks for only the head nouns that occur. (Lower-casing one character never changes whether it is a
+    word character; checked for every code point.)"""
+    words = doc.user_data.get(_WORDS_KEY)
+    if words is None:
+        words = doc.user_data[_WORDS_KEY] = set(_WORD.findall(doc_lowered(doc)))
+    return words
+
+
 _SENTENCES_KEY = "paperkg_sentences"
 
 
