@@ -1,4 +1,4 @@
-"""A cheap test to run before a regular expression: the literal words every one of its matches starts with.
+"""A cheap test to run before a regular expression: literal words one of which every one of its matches holds.
 
 Python's `re` tries a pattern that opens with `\\b` or a look-behind at every position of the text (~25 ns each);
 `str.__contains__` scans for a word far faster. For a pattern such as `\\b(?:dubbed|termed|coined)\\b` every match
@@ -45,15 +45,38 @@ def _prefixes(items) -> list[tuple[str, bool]]:
     return found
 
 
-def leading_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Words one of which every match of `pattern` starts with, or None when the pattern has none."""
+def _required(items) -> set[str] | None:
+    """Words one of which every match of the sequence `items` contains: the words the sequence starts with, else
+    those of the first part from which a run of literals must follow (a branch counts when each of its
+    alternatives has words)."""
+    for position, (op, argument) in enumerate(items):
+        prefixes = {prefix for prefix, _ in _prefixes(items[position:])}
+        if "" not in prefixes:
+            return prefixes
+        words = None
+        if op is constants.BRANCH:
+            alternatives = [_required(alternative) for alternative in argument[1]]
+            if all(alternative is not None for alternative in alternatives):
+                words = set().union(*alternatives)
+        elif op is constants.SUBPATTERN and not argument[1] and not argument[2]:
+            words = _required(argument[3])
+        elif op in _REPEATS and argument[0] >= 1:
+            words = _required(argument[2])
+        if words:
+            return words
+    return None
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Words one of which every match of `pattern` contains (the words its matches start with where it has them),
+    or None when the pattern has none that can be read off (case-insensitive patterns have none)."""
     if pattern.flags & (re.IGNORECASE | re.VERBOSE):
         return None
     try:
         tree = parser.parse(pattern.pattern, pattern.flags)
     except (re.error, TypeError, AttributeError):  # a future parser that differs: no shortcut, same answers
         return None
-    words = sorted({prefix for prefix, _ in _prefixes(tree.data)}, key=len)
+    words = sorted(_required(tree.data) or (), key=len)
     if not words or not words[0]:
         return None
     kept: list[str] = []
@@ -68,11 +91,19 @@ class PrefilteredPattern:
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
-        self.literals = leading_literals(pattern)
+        self.literals = required_literals(pattern)
 
     def may_match(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in `text`."""
-        return self.literals is None or any(literal in text for literal in self.literals)
+        if self.literals is None:
+            return True
+        for literal in self.literals:  # (a loop: `any` over a generator costs as much as the tests themselves)
+            if literal in text:
+                return True
+        return False
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.pattern.search(text) if self.may_match(text) else None
+
+    def finditer(self, text: str):
+        return self.pattern.finditer(text) if self.may_match(text) else ()

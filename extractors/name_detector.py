@@ -38,6 +38,7 @@ _ACRONYM_AFTER_PREFIX = re.compile(r" [A-Z][A-Z0-9]{2,}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
+_WORD_OR_HYPHEN = re.compile(r"[\w-]")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -57,6 +58,20 @@ def name_shape(word: str) -> str | None:
     return None
 
 
+def _whole_word_occurrences(text: str, word: str) -> list[int]:
+    """Where `word` occurs in `text` with no word character or hyphen on either side, left to right and not
+    overlapping: what `(?<![\\w-])word(?![\\w-])` finds, without compiling a pattern for every title's name."""
+    found, at = [], text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if (at == 0 or not _WORD_OR_HYPHEN.match(text, at - 1)) and not _WORD_OR_HYPHEN.match(text, end):
+            found.append(at)
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+    return found
+
+
 class NameDetector:
     def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
         self.catalog = catalog
@@ -66,6 +81,7 @@ class NameDetector:
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
         self.word_shape = Memo(self._word_shape)
+        self._is_name = Memo(self._name_test)
         self.not_before_version = set(cues["not_before_version_number"])
         # a candidate's catalog entry (or None): a catalog name spelled another way, or the same
         self.entry_of = Memo(lambda word: (self.catalog.lookup_key(normalise_name(word))
@@ -73,6 +89,9 @@ class NameDetector:
         self.resolution_suffix = re.compile(rf"[-_]?(?:{'|'.join(cues['image_resolutions'])})(?:px)?$")
 
     def is_name(self, word: str) -> bool:
+        return self._is_name[word]
+
+    def _name_test(self, word: str) -> bool:
         return name_shape(word) is not None and word not in self.stoplist
 
     def _candidates(self, doc: Doc):
@@ -156,9 +175,10 @@ class NameDetector:
         title_end = text.find("\n\n")
         guess = self.typer.title_guess(text[match.end():title_end if title_end > 0 else None])
         uses = []
-        for hit in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
-            span = doc.char_span(hit.start(), hit.end(), alignment_mode="contract")
-            if span is not None and span.start_char == hit.start() and span.end_char == hit.end():
+        for start in _whole_word_occurrences(text, name):
+            end = start + len(name)
+            span = doc.char_span(start, end, alignment_mode="contract")
+            if span is not None and span.start_char == start and span.end_char == end:
                 uses.append((span, guess))
         return uses
 

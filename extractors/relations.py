@@ -48,8 +48,8 @@ class RelationClassifier:
         self.proposal_verb = re.compile(cues["proposal_verb"], flags)
         self.passive = re.compile(cues["passive_proposal"], flags)
         # the same, for a lower-cased sentence whose offsets are the original's (nearly always)
-        self.lower_case_proposal_verb = _lower_case_pattern(cues["proposal_verb"])
-        self.lower_case_passive = _lower_case_pattern(cues["passive_proposal"])
+        self.lower_case_proposal_verb = PrefilteredPattern(_lower_case_pattern(cues["proposal_verb"]))
+        self.lower_case_passive = PrefilteredPattern(_lower_case_pattern(cues["passive_proposal"]))
         self.lower_case_borrowed = _lower_case_pattern(cues["borrowed_before_naming"])
         self.not_object = re.compile(cues["not_in_proposal_object"], flags)
         self.result_sentence = [PrefilteredPattern(_lower_case_pattern(p)) for p in cues["result_sentence"]]

@@ -480,19 +480,25 @@ def test_a_catalog_model_with_a_version_number_is_that_version(nlp):
     assert {"BERT 12", "VAR 3", "CLIP 2"}.isdisjoint(names)
 
 
-def test_leading_literals_of_a_pattern():
+def test_required_literals_of_a_pattern():
     import re
 
-    from extractors.literal_prefilter import leading_literals
+    from extractors.literal_prefilter import required_literals
 
-    assert set(leading_literals(re.compile(r"\b(?:dubbed|termed|coined)\b"))) == {"dubbed", "termed", "coined"}
-    assert set(leading_literals(re.compile(r"(?<![\w-])(?:is|are) (?:new|old)\b"))) == {
+    assert set(required_literals(re.compile(r"\b(?:dubbed|termed|coined)\b"))) == {"dubbed", "termed", "coined"}
+    assert set(required_literals(re.compile(r"(?<![\w-])(?:is|are) (?:new|old)\b"))) == {
         "is new", "is old", "are new", "are old"}
-    assert leading_literals(re.compile(r"\bwe(?: propose)?\b")) == ("we",)  # "we propose" holds "we"
-    assert leading_literals(re.compile(r"(we)+ x")) == ("we",)  # a capturing group, then a repeat: stop there
-    for no_shortcut in (r"^\s*we", r"\d+%", r"(?:we|\w+ing)", r"(?:a|)b?"):
-        assert leading_literals(re.compile(no_shortcut)) is None, no_shortcut
-    assert leading_literals(re.compile("dubbed", re.IGNORECASE)) is None
+    assert required_literals(re.compile(r"\bwe(?: propose)?\b")) == ("we",)  # "we propose" holds "we"
+    assert required_literals(re.compile(r"(we)+ x")) == ("we",)  # a capturing group, then a repeat: stop there
+    # no words to start with: the words of a part every match holds
+    assert set(required_literals(re.compile(r"(?:^\s*|\bby\s+)(?P<verb>propose|present)\b|\b(?P<n>dubbed)"))) == {
+        "propose", "present", "dubbed"}
+    assert required_literals(re.compile(r"\d+(?:\.\d+)?\s?%")) == ("%",)
+    assert required_literals(re.compile(r"^\s*we\b")) == ("we",)
+    assert set(required_literals(re.compile(r"(?:we|\w+ing)"))) == {"we", "ing"}
+    for no_shortcut in (r"\d+", r"(?:we|\w+)", r"(?:a|)b?", r"[a-z]+"):
+        assert required_literals(re.compile(no_shortcut)) is None, no_shortcut
+    assert required_literals(re.compile("dubbed", re.IGNORECASE)) is None
 
 
 def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
@@ -506,16 +512,19 @@ def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
     from kg.corpus import read_corpus
 
     cues = json.loads((Path(__file__).parents[1] / "extractors/data/relation_cues.json").read_text("utf-8"))
-    patterns = [re.compile(p) for p in cues["proposal_sentence"] + cues["result_sentence"]]
+    patterns = [re.compile(p) for p in cues["proposal_sentence"] + cues["result_sentence"]
+                + [cues["proposal_verb"], cues["passive_proposal"]]]
     sentences = [s.lower() for paper in read_corpus(seed_files).papers for s in re.split(r"(?<=[.!?])\s+", paper.text)]
-    sentences += ["we", "redubbed as x", "is proposedly", "a novel thing called x", "our new model is named y", ""]
+    sentences += ["we", "redubbed as x", "is proposedly", "a novel thing called x", "our new model is named y", "",
+                  "we propose x", "  propose y", "by presenting z", "our big model, x, wins"]
     shortcuts = 0
     for pattern in patterns:
         prefiltered = PrefilteredPattern(pattern)
         shortcuts += prefiltered.literals is not None
         for sentence in sentences:
             assert (prefiltered.search(sentence) is None) == (pattern.search(sentence) is None), (pattern, sentence)
-    assert shortcuts >= 6
+            assert [m.span() for m in prefiltered.finditer(sentence)] == [m.span() for m in pattern.finditer(sentence)]
+    assert shortcuts >= 9
 
 
 def test_sentence_splitter_draws_the_sentencizers_boundaries(seed_files):
