@@ -10,7 +10,7 @@ typed mentions leave, for the linker to type from the rest of the corpus. The re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -22,15 +22,14 @@ from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
                              TASK_GROUP, UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at, sentence_bounds)
 from kg.catalog import Catalog
-from kg.model import Mention
+from kg.model import Mention, construct
 from kg.names import normalise_name
 
 EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4,
                   "architecture_phrase": 5}
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     start: int
     end: int
     type: str
@@ -198,10 +197,11 @@ class MentionResolver:
             sentence = sentences.get(sentence_start)
             if sentence is None:
                 sentence = sentences[sentence_start] = text[sentence_start:sentence_end].strip()
-            mentions.append(Mention(
-                paper_id="", start=candidate.start, end=candidate.end, text=text[candidate.start:candidate.end],
-                type=candidate.type, extractor=candidate.extractor, confidence=round(float(candidate.confidence), 3),
-                sentence=sentence, cue=candidate.cue, key=candidate.key, long_form=candidate.long_form))
+            mentions.append(construct(
+                Mention, paper_id="", start=candidate.start, end=candidate.end,
+                text=text[candidate.start:candidate.end], type=candidate.type, extractor=candidate.extractor,
+                confidence=round(float(candidate.confidence), 3), sentence=sentence, cue=candidate.cue,
+                key=candidate.key, long_form=candidate.long_form))
         doc._.kg_mentions = mentions
         return doc
 

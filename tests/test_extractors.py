@@ -548,3 +548,24 @@ def test_sentence_splitter_draws_the_sentencizers_boundaries(seed_files):
         assert [t.is_sent_start for t in found] == [t.is_sent_start for t in expected], text
         splits += sum(bool(t.is_sent_start) for t in found)
     assert splits > 3 * len(texts)
+
+
+def test_construct_makes_the_record_its_class_makes():
+    import pickle
+
+    from kg.model import Mention, Result, construct
+
+    values = dict(paper_id="p", start=1, end=4, text="GAN", type="architecture", extractor="catalog", confidence=0.9,
+                  sentence="A GAN.")
+    made = construct(Mention, **values)
+    assert made == Mention(**values) and made.relation == "uses" and made.long_form is None
+    assert pickle.loads(pickle.dumps(made)) == made and hash(made) == hash(Mention(**values))
+    assert construct(Mention, **values, cue="c", key="k") == Mention(**values, cue="c", key="k")
+    with pytest.raises(TypeError, match="missing"):
+        construct(Mention, **{k: v for k, v in values.items() if k != "text"})
+    with pytest.raises(TypeError, match="unknown"):
+        construct(Mention, **values, colour="red")
+    with pytest.raises(AttributeError):  # still frozen
+        made.text = "VAE"
+    assert construct(Result, paper_id="p", metric="FID", value="1.9", unit="", start=0, end=3, text="x",
+                     sentence="s").confidence == 0.8
