@@ -99,16 +99,20 @@ class ResultExtractor:
                 chosen.append(metric)
         return sorted(chosen, key=lambda m: m.start)
 
-    def numbers(self, sentence: str) -> list[_Number]:
+    def numbers(self, sentence: str, matches: list[re.Match[str]] | None = None) -> list[_Number]:
+        """The numbers of a sentence that may be results (`matches`: `_NUMBER`'s, when found already); the cheap
+        tests first, the two cue patterns last."""
         found = []
-        for match in _NUMBER.finditer(sentence):
-            after = sentence[match.end(): match.end() + 40]
-            before = sentence[max(0, match.start() - 30): match.start()]
-            if self.not_after.match(after) or self.not_before.search(before) or re.match(r"^-\S", after):
-                continue
+        for match in _NUMBER.finditer(sentence) if matches is None else matches:
             value, unit = match.group(1), (match.group(2) or "").replace("\\", "")
             if not unit and "." not in value and len(value) == 4 and value[:2] in ("19", "20"):
                 continue  # a year
+            after = sentence[match.end(): match.end() + 40]
+            if after[:1] == "-" and len(after) > 1 and not after[1].isspace():
+                continue  # "3-step", "8-bit"
+            before = sentence[max(0, match.start() - 30): match.start()]
+            if self.not_after.match(after) or self.not_before.search(before):
+                continue
             found.append(_Number(match.start(), match.end(), _canonical(value), unit))
         return found
 
@@ -176,13 +180,16 @@ class ResultExtractor:
         seen: set[tuple[str, str, str | None]] = set()  # a title repeating the abstract's result
         for sentence_start, sentence_end in sentence_bounds(doc):
             sentence = text[sentence_start:sentence_end]
-            if not _DIGIT.search(sentence):
+            if not _has_digit(sentence):
                 continue  # most sentences: nothing to read
-            numbers = self.numbers(sentence)
-            if not numbers:
+            matches = list(_NUMBER.finditer(sentence))
+            if not matches:
                 continue
-            metrics = self.metrics(sentence)
-            if not metrics:
+            metrics = self.metrics(sentence)  # (before the numbers' cue tests: sentences with numbers but no metric
+            if not metrics:                   # are common, and those tests cost more than the metric search)
+                continue
+            numbers = self.numbers(sentence, matches)
+            if not numbers:
                 continue
             offset = sentence_start
             in_sentence = [m for m in mentions if offset <= m.start and m.end <= sentence_end]
@@ -203,6 +210,15 @@ class ResultExtractor:
                     method_span=(method.start, method.end) if method else None))
         doc._.kg_results = results
         return doc
+
+
+def _has_digit(sentence: str) -> bool:
+    """`\\d` anywhere in the sentence: ten `str.find`-like scans for the ASCII digits (each a fast byte scan) before
+    the regular expression, which only a sentence with other characters than ASCII needs."""
+    for digit in "0123456789":
+        if digit in sentence:
+            return True
+    return not sentence.isascii() and _DIGIT.search(sentence) is not None
 
 
 def _named_before_parenthesis(text: str, sentence_start: int, start: int, mentions: list[Mention]) -> Mention | None:
