@@ -16,8 +16,8 @@ from spacy.tokens import Doc, Span
 
 from extractors.resources import alternation, load_json
 from extractors.resources import Memo
-from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, sentence_bounds,
-                              set_group, word_after)
+from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, group_offsets,
+                              sentence_bounds, set_group, word_after)
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
@@ -144,9 +144,9 @@ class HeadedPhraseDetector:
             return doc
         covered = bytearray(len(text))  # the characters of entities of another type
         for group in (CATALOG_GROUP, NAME_GROUP):
-            for other in doc.spans[group] if group in doc.spans else ():
-                if other.label_ != self.label:
-                    covered[other.start_char:other.end_char] = b"\x01" * (other.end_char - other.start_char)
+            for other_start, other_end, other_label, _ in group_offsets(doc, group):
+                if other_label != self.label:
+                    covered[other_start:other_end] = b"\x01" * (other_end - other_start)
 
         def blocked(start: int, end: int) -> bool:
             return covered.find(1, start, end) != -1

@@ -20,7 +20,8 @@ from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
-                             TASK_GROUP, UNTYPED_NAME_GROUP, doc_text, group_items, sentence_at, sentence_bounds)
+                             TASK_GROUP, UNTYPED_NAME_GROUP, doc_text, group_entries, group_items, group_offsets,
+                             sentence_at, sentence_bounds)
 from kg.catalog import Catalog
 from kg.model import Mention, construct
 from kg.names import normalise_name
@@ -114,32 +115,30 @@ class MentionResolver:
     def candidates(self, doc: Doc) -> list[Candidate]:
         found = []
         text = doc_text(doc)
-        for span, confidence, _ in group_items(doc, CATALOG_GROUP):
-            found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "catalog", confidence))
+        for start, end, label, key, confidence, _ in group_entries(doc, CATALOG_GROUP):
+            found.append(Candidate(start, end, label, key, "catalog", confidence))
         name_types = {}
-        for span, confidence, cue in group_items(doc, NAME_GROUP):
-            name_types.setdefault(span.kb_id_, (span.label_, confidence))
-            found.append(Candidate(span.start_char, span.end_char, span.label_, span.kb_id_, "name_detector",
-                                   confidence, cue))
+        for start, end, label, key, confidence, cue in group_entries(doc, NAME_GROUP):
+            name_types.setdefault(key, (label, confidence))
+            found.append(Candidate(start, end, label, key, "name_detector", confidence, cue))
         found.extend(self._abbreviation_candidates(doc, name_types))
         for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase"),
                                        (ARCHITECTURE_GROUP, "architecture", "architecture_phrase")):
-            for span, confidence, cue in group_items(doc, group):
-                start, end = span.start_char, span.end_char
+            for start, end, _, phrase_key, confidence, cue in group_entries(doc, group):
                 entry = self.entry_of[text[start:end]]
                 if entry is not None and entry.generic and kind == "architecture":
                     continue  # "Neural Networks": an umbrella term
-                key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else span.kb_id_
+                key = f"catalog:{entry.id}" if entry is not None and entry.type == kind else phrase_key
                 # a span keyed by the phrase it stands for ("image" of "image/video generation") has that phrase as
                 # its long form, so its own word never labels the entity
-                named = span.kb_id_ if span.kb_id_ != text[start:end].lower() else None
+                named = phrase_key if phrase_key != text[start:end].lower() else None
                 found.append(Candidate(start, end, kind, key, extractor, confidence, cue, named))
         return found
 
     @staticmethod
     def untyped_candidates(doc: Doc) -> list[Candidate]:
-        return [Candidate(span.start_char, span.end_char, "", span.kb_id_, "name_detector", 0.0)
-                for span, _, _ in group_items(doc, UNTYPED_NAME_GROUP)]
+        return [Candidate(start, end, "", key, "name_detector", 0.0)
+                for start, end, _, key in group_offsets(doc, UNTYPED_NAME_GROUP)]
 
     @staticmethod
     def select(candidates: list[Candidate], fillers: list[Candidate] = ()) -> list[Candidate]:

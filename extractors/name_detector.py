@@ -16,7 +16,8 @@ from spacy.tokens import Doc, Span
 
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import Memo, load_json, load_word_list
-from extractors.spans import CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, set_group, word_after
+from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets, set_group,
+                              word_after)
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
@@ -145,14 +146,14 @@ class NameDetector:
         """A catalog model followed by a version number is that version ("Imagen 3", "Llama 2", "Stable Diffusion
         3"), typed by its family; not a count ("BERT 12 layers") nor a value ("VAR 3.3 FID": integers only)."""
         text = doc_text(doc)
-        for family in doc.spans[CATALOG_GROUP] if CATALOG_GROUP in doc.spans else ():
-            if family.label_ not in _VERSIONED_TYPES:
+        for family_start, family_end, family_type, _ in group_offsets(doc, CATALOG_GROUP):
+            if family_type not in _VERSIONED_TYPES:
                 continue
-            version = _VERSION_NUMBER.match(text, family.end_char)
+            version = _VERSION_NUMBER.match(text, family_end)
             if version is None or word_after(text, version.end()) in self.not_before_version:
                 continue
-            span = doc.char_span(family.start_char, version.end())
-            guess = self._family_guess(text[family.start_char:version.end()]) if span is not None else None
+            span = doc.char_span(family_start, version.end())
+            guess = self._family_guess(text[family_start:version.end()]) if span is not None else None
             if guess is not None:
                 yield span, normalise_name(span.text), guess
 

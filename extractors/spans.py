@@ -47,13 +47,13 @@ _WORDS_KEY = "paperkg_words"
 _WORD = re.compile(r"[\w-]+")
 
 
-def doc_words(doc: Doc) -> set[str]:
+def doc_words(doc: Doc) -> dict[str, None]:
     """The doc's whole words (maximal runs of word characters and hyphens), lower-cased, once per doc: a phrase
     detector looks for only the head nouns that occur. (Lower-casing one character never changes whether it is a
-    word character; checked for every code point.)"""
+    word character; checked for every code point.) A dict, not a set: `Doc.to_bytes` serialises `user_data`."""
     words = doc.user_data.get(_WORDS_KEY)
     if words is None:
-        words = doc.user_data[_WORDS_KEY] = set(_WORD.findall(doc_lowered(doc)))
+        words = doc.user_data[_WORDS_KEY] = dict.fromkeys(_WORD.findall(doc_lowered(doc)))
     return words
 
 
@@ -100,12 +100,17 @@ def span_text(span: Span) -> str:
 
 
 def set_group(doc: Doc, name: str, spans: list[Span], confidences: list[float], cues: list[str | None]) -> None:
-    """Store a detector's candidates with their confidences and cues, aligned by position in the group.
+    """Store a detector's candidates with their confidences and cues, aligned by position in the group, and each
+    span's (start_char, end_char, label, kb_id) as plain values (`group_offsets`: reading a group back makes a Span
+    object per span, which the later components then only ask for these). A component that edits a group in place
+    keeps these attrs aligned, or writes the group again with `set_group`.
     (Span extension attributes are keyed by character offsets, so two detectors tagging the same
     characters would overwrite each other's values; group attrs cannot collide.)"""
     doc.spans[name] = spans
-    doc.spans[name].attrs["confidences"] = list(confidences)
-    doc.spans[name].attrs["cues"] = list(cues)
+    attrs = doc.spans[name].attrs
+    attrs["confidences"] = list(confidences)
+    attrs["cues"] = list(cues)
+    attrs["offsets"] = [(span.start_char, span.end_char, span.label_, span.kb_id_) for span in spans]
 
 
 def group_items(doc: Doc, name: str):
@@ -114,6 +119,27 @@ def group_items(doc: Doc, name: str):
         return []
     group = doc.spans[name]
     return list(zip(group, group.attrs.get("confidences", []), group.attrs.get("cues", []), strict=True))
+
+
+def group_offsets(doc: Doc, name: str) -> list[tuple[int, int, str, str]]:
+    """(start_char, end_char, label, kb_id) of every span in a group, from the attrs `set_group` wrote (read from
+    the spans when a group has none, or a different number)."""
+    if name not in doc.spans:
+        return []
+    group = doc.spans[name]
+    offsets = group.attrs.get("offsets")
+    if offsets is None or len(offsets) != len(group):
+        offsets = [(span.start_char, span.end_char, span.label_, span.kb_id_) for span in group]
+    return offsets
+
+
+def group_entries(doc: Doc, name: str) -> list[tuple[int, int, str, str, float, str | None]]:
+    """(start_char, end_char, label, kb_id, confidence, cue) for every candidate in a group."""
+    if name not in doc.spans:
+        return []
+    attrs = doc.spans[name].attrs
+    return [(*offsets, confidence, cue) for offsets, confidence, cue
+            in zip(group_offsets(doc, name), attrs.get("confidences", []), attrs.get("cues", []), strict=True)]
 
 
 def register_extensions() -> None:

@@ -569,3 +569,24 @@ def test_construct_makes_the_record_its_class_makes():
         made.text = "VAE"
     assert construct(Result, paper_id="p", metric="FID", value="1.9", unit="", start=0, end=3, text="x",
                      sentence="s").confidence == 0.8
+
+
+def test_span_groups_carry_plain_offsets_that_follow_the_spans(nlp):
+    """Each detector's group carries its spans' offsets, labels and keys as plain values (read back without making
+    Span objects); a group changed in length is read from its spans instead; the doc still serialises."""
+    from spacy.tokens import Doc, Span
+
+    from extractors.spans import CATALOG_GROUP, group_entries, group_offsets, set_group
+
+    doc = nlp.make_doc("ResNet-50 on ImageNet beats VGG on CIFAR-10.")
+    for name in ("paperkg_sentences", "paperkg_catalog_matcher", "paperkg_task_phrases"):  # (not the resolver:
+        doc = nlp.get_pipe(name)(doc)  # its mentions are Python records, which `Doc.to_bytes` cannot hold)
+    expected = [(s.start_char, s.end_char, s.label_, s.kb_id_) for s in doc.spans[CATALOG_GROUP]]
+    assert len(expected) >= 2 and [tuple(o) for o in group_offsets(doc, CATALOG_GROUP)] == expected
+    restored = Doc(doc.vocab).from_bytes(doc.to_bytes())
+    assert [tuple(o) for o in group_offsets(restored, CATALOG_GROUP)] == expected
+    set_group(doc, "test", [Span(doc, 0, 1, label="method", kb_id="k")], [0.5], ["cue"])
+    assert group_entries(doc, "test") == [(0, len(doc[0].text), "method", "k", 0.5, "cue")]
+    doc.spans["test"].append(Span(doc, 2, 3, label="dataset", kb_id="d"))  # edited without set_group
+    assert [tuple(o)[2:] for o in group_offsets(doc, "test")] == [("method", "k"), ("dataset", "d")]
+    assert group_offsets(doc, "absent") == [] and group_entries(doc, "absent") == []
