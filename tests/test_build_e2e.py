@@ -169,6 +169,36 @@ def test_rdf_text_is_what_pyoxigraph_itself_writes(seed_files, tmp_path, rdf_for
         assert b"schema:url schema:a.b\\%20c\\?d\\=e" in written["escaping"]
 
 
+@pytest.mark.parametrize("rdf_format", ["ttl", "nt"])
+def test_mention_nodes_written_whole_are_the_triples_written_one_by_one(seeds_exports, rdf_format):
+    """A mention node's statements are filled into one template (kg.export.rdf_syntax.BLOCK); for every seed paper
+    that gives the text its triples one by one give, and a span linked to two entities merges into one node."""
+    from dataclasses import replace
+
+    from kg.export.rdf import PREFIXES, paper_triples, vocabulary
+
+    result, _ = seeds_exports
+    V = vocabulary(rdf_format)
+    papers = [item for item in result.linked.per_paper() if item.links]
+    assert sum(len(link.mentions) for item in papers for link in item.links) > 1000
+    for item in papers:
+        whole = V.syntax.statements(dict.fromkeys(paper_triples(item, V)))
+        assert whole == V.syntax.statements(dict.fromkeys(paper_triples(item, V, whole_nodes=False)))
+    item = next(item for item in papers if len(item.links) >= 2)
+    first, second = item.links[:2]
+    shared = replace(item, links=[first, replace(second, mentions=[*second.mentions, first.mentions[0]])])
+    data = V.syntax.statements(dict.fromkeys(paper_triples(shared, V))).encode("utf-8")
+    prefixes = "".join(f"@prefix {k}: <{v}> .\n" for k, v in PREFIXES.items()).encode("utf-8")
+    oxigraph_format = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}[rdf_format]
+    triples = list(pyoxigraph.parse(prefixes + data if rdf_format == "ttl" else data, format=oxigraph_format))
+    mention = first.mentions[0]
+    node = next(t.subject for t in triples if t.subject.value.endswith(f"/{mention.start}-{mention.end}")
+                and t.predicate.value.endswith("#denotes"))
+    denoted = {t.object.value for t in triples if t.subject == node and t.predicate.value.endswith("#denotes")}
+    assert len(denoted) == 2
+    assert sum(1 for t in triples if t.subject == node and t.predicate.value.endswith("#startChar")) == 1
+
+
 def test_literal_escapes_are_pyoxigraphs():
     """Every character the reader lets through, and the ones it does not, quoted as pyoxigraph quotes them."""
     from kg.export.rdf_syntax import quoted

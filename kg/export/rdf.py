@@ -20,7 +20,8 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from kg.export.atomic import AtomicFile, atomic_write
-from kg.export.rdf_syntax import SYNTAXES, NTriples, Turtle, checked_id, quoted, turtle_prefix_lines
+from kg.export.rdf_syntax import (BLOCK, SYNTAXES, NTriples, Turtle, block_template, checked_id, quoted,
+                                  turtle_prefix_lines)
 from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import Entity, EntityRelation, Result
 
@@ -70,9 +71,26 @@ class Vocabulary:
                      "datasetMention", "achievedBy", "methodMention"):
             setattr(self, name, kg(name))
         self.integer, self.decimal = syntax.integer, syntax.decimal
+        self._confidences: dict[float, str] = {}
+        self._names: dict[str, str] = {}
+        # a mention node's statements, filled in whole (`BLOCK`): objects in this order, then the cue if any
+        mention_predicates = [self.type, self.inPaper, self.denotes, self.supports, self.startChar, self.endChar,
+                              self.surfaceText, self.sentence, self.extractor, self.confidence]
+        self.mention_block = block_template(syntax, mention_predicates)
+        self.cued_mention_block = block_template(syntax, [*mention_predicates, self.cue])
 
     def confidence_value(self, value: float) -> str:
-        return self.decimal(f"{value:.3f}")
+        text = self._confidences.get(value)
+        if text is None:  # a few hundred distinct values in any corpus (three decimals)
+            text = self._confidences[value] = self.decimal(f"{value:.3f}")
+        return text
+
+    def name_value(self, name: str) -> str:
+        """A literal from a small closed set (extractor names): quoted once."""
+        text = self._names.get(name)
+        if text is None:
+            text = self._names[name] = quoted(name)
+        return text
 
     def url_value(self, url: str) -> str:
         """An IRI when the URL is one, else a plain literal."""
@@ -102,8 +120,10 @@ def mention_iri(paper_id: str, span: tuple[int, int]) -> str:
     return f"<{RES_NS}mention/{paper_id}/{span[0]}-{span[1]}>"
 
 
-def paper_triples(item: LinkedPaper, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
-    """Everything one paper contributes: its metadata, links, mention nodes, statements and results."""
+def paper_triples(item: LinkedPaper, V: Vocabulary, whole_nodes: bool | None = None) -> Iterator[tuple[str, str, str]]:
+    """Everything one paper contributes: its metadata, links, mention nodes, statements and results. Each mention
+    node comes as one `BLOCK` (`whole_nodes`; by default, when no span of the paper is linked twice) or triple by
+    triple."""
     paper = item.paper
     node = paper_iri(paper.id)
     yield node, V.type, V.paper
@@ -119,6 +139,10 @@ def paper_triples(item: LinkedPaper, V: Vocabulary) -> Iterator[tuple[str, str, 
     for source in paper.sources:
         yield node, V.source, quoted(str(source))
     sentences: dict[str, str] = {}  # mentions of one sentence share its string; quote it once
+    spans = [(mention.start, mention.end) for link in item.links for mention in link.mentions]
+    # each mention node written whole, unless a span is linked twice (then its triples merge one by one)
+    if whole_nodes is None:
+        whole_nodes = len(set(spans)) == len(spans)
     for link in item.links:
         entity = entity_iri(link.entity_id)
         yield node, V.relations[link.relation], entity
@@ -127,6 +151,15 @@ def paper_triples(item: LinkedPaper, V: Vocabulary) -> Iterator[tuple[str, str, 
             sentence = sentences.get(mention.sentence)
             if sentence is None:
                 sentence = sentences[mention.sentence] = quoted(mention.sentence)
+            if whole_nodes:
+                objects = (V.mention, node, entity, V.relations[mention.relation], V.integer(mention.start),
+                           V.integer(mention.end), quoted(mention.text), sentence, V.name_value(mention.extractor),
+                           V.confidence_value(mention.confidence))
+                if mention.cue:
+                    yield subject, BLOCK, V.cued_mention_block.format(*objects, quoted(mention.cue), subject=subject)
+                else:
+                    yield subject, BLOCK, V.mention_block.format(*objects, subject=subject)
+                continue
             yield subject, V.type, V.mention
             yield subject, V.inPaper, node
             yield subject, V.denotes, entity
@@ -135,7 +168,7 @@ def paper_triples(item: LinkedPaper, V: Vocabulary) -> Iterator[tuple[str, str, 
             yield subject, V.endChar, V.integer(mention.end)
             yield subject, V.surfaceText, quoted(mention.text)
             yield subject, V.sentence, sentence
-            yield subject, V.extractor, quoted(mention.extractor)
+            yield subject, V.extractor, V.name_value(mention.extractor)
             yield subject, V.confidence, V.confidence_value(mention.confidence)
             if mention.cue:
                 yield subject, V.cue, quoted(mention.cue)

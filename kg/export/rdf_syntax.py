@@ -8,7 +8,9 @@ vocabulary IRIs abbreviated by pyoxigraph itself (once each), Turtle statements 
 predicate (`,`) as pyoxigraph groups consecutive triples. `tests/test_build_e2e.py` parses the output with
 pyoxigraph and checks that re-serialising it gives the same bytes, on names and texts chosen to need escaping.
 
-A triple here is a tuple of three terms, each already in the syntax it will be written in.
+A triple here is a tuple of three terms, each already in the syntax it will be written in; or a `BLOCK` triple, whose
+object is the whole text of its subject's statements (filled in from `block_template`), for the many mention nodes
+that would otherwise cost a tuple, a dict entry and a loop turn a triple.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from functools import lru_cache
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+BLOCK = "\x00block"  # the predicate of a pre-written block (no term of either syntax starts with NUL)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 # What pyoxigraph escapes in a quoted literal (measured over every code point): C0 controls, DEL, the two
@@ -64,7 +67,8 @@ class NTriples:
         return f"{quoted(lexical)}^^<{XSD_NS}decimal>"
 
     def statements(self, triples: Iterable[tuple[str, str, str]]) -> str:
-        return "".join([f"{s} {p} {o} .\n" for s, p, o in triples])
+        """One line a triple; a `BLOCK` triple's object is its subject's lines, already written."""
+        return "".join([o if p == BLOCK else f"{s} {p} {o} .\n" for s, p, o in triples])
 
 
 class Turtle:
@@ -96,6 +100,12 @@ class Turtle:
         append = parts.append
         subject = predicate = None
         for s, p, o in triples:
+            if p == BLOCK:  # a subject's statements written already (its subject is never the one before or after)
+                if subject is not None:
+                    append(" .\n")
+                append(o)
+                subject = predicate = None
+                continue
             if s == subject:
                 if p == predicate:
                     append(" , ")
@@ -119,6 +129,19 @@ class Turtle:
 
 
 SYNTAXES = {"nt": NTriples, "ttl": Turtle}
+
+
+def block_template(syntax: NTriples | Turtle, predicates: list[str]) -> str:
+    """A `str.format` template of the text `syntax.statements` writes for one subject (`{subject}`) with these
+    predicates and objects `{0}`, `{1}`, ...: made by `statements` itself, so a block filled in from it is what the
+    triples one by one would have given."""
+    def braced(term: str) -> str:
+        return term.replace("{", "{{").replace("}", "}}")
+
+    placeholder = "\x00{}\x00"
+    text = syntax.statements([(placeholder.format("subject"), braced(p), placeholder.format(i))
+                              for i, p in enumerate(predicates)])
+    return re.sub("\x00([a-z0-9]+)\x00", r"{\1}", text)
 
 
 @lru_cache(maxsize=4096)
