@@ -249,6 +249,23 @@ def test_counted_entity_edges_are_what_the_element_writer_writes():
     assert b"".join(written) == expected
 
 
+def test_link_edges_from_the_template_are_what_the_element_writer_writes():
+    """Link edges are filled into one template (kg.export.graphml._link_edge): the bytes `_edge` makes from
+    `link_attributes`, hostile ids and any confidence included."""
+    from kg.export.graphml import _edge, _escaped_attribute, _link_edge
+    from kg.graph import entity_node, link_attributes, paper_node
+    from kg.model import Link, Mention
+
+    for entity_id, confidences in (('x&y"z\t<w>', [0.8, 0.5]), ("plain", [1e-05]), ("none", []), ("int", [1]),
+                                   ("q", [0.1 + 0.2])):
+        mentions = tuple(Mention(paper_id='a&b"c', start=i, end=i + 1, text="x", type="method", extractor="catalog",
+                                 confidence=c, sentence="s") for i, c in enumerate(confidences))
+        link = Link(paper_id='a&b"c', entity_id=entity_id, relation="evaluates_on", mentions=mentions)
+        node = paper_node(link.paper_id)
+        expected = _edge(node, entity_node(entity_id), link.relation, link_attributes(link))
+        assert _link_edge(node, _escaped_attribute(node), link).encode("utf-8") == expected
+
+
 def test_cli_build_prints_summary_and_reports_bad_records(tmp_path):
     source = tmp_path / "papers.jsonl"
     source.write_text(json.dumps(HOSTILE[0]) + "\n{broken\n", encoding="utf-8")
