@@ -86,10 +86,24 @@ def find_abbreviations(text: str, sentence_starts: list[int]) -> list[Abbreviati
     return found
 
 
-def short_form_pattern(short: str) -> re.Pattern[str]:
-    """Every use of the short form, singular or plural, as a whole word."""
+def short_form_uses(short: str, text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every use of the short form, singular or plural, as a whole word: what
+    `(?<![\\w-])<short form>s?(?![\\w-])` finds, with `str.find` (compiling a pattern per abbreviation and doc cost more
+    than the search)."""
     core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
-    return re.compile(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])")
+    at = text.find(core)
+    while at != -1:
+        end = at + len(core)
+        if not _glued(text, at - 1):
+            if text.startswith("s", end) and not _glued(text, end + 1):
+                end += 1
+            elif _glued(text, end):
+                at = text.find(core, at + 1)
+                continue
+            yield at, end
+            at = text.find(core, end)
+            continue
+        at = text.find(core, at + 1)
 
 
 def long_form_uses(long: str, text: str, lowered: str) -> Iterator[tuple[int, int]]:
@@ -135,13 +149,13 @@ class AbbreviationDetector:
                 if other_long is not None:
                     taken.add((start, end))
                     spans.append(Span(doc, other_long.start, other_long.end, label=LONG_LABEL, kb_id=key))
-            for use in short_form_pattern(abbreviation.short).finditer(text):
-                if (use.start(), use.end()) in taken:
+            for use_start, use_end in short_form_uses(abbreviation.short, text):
+                if (use_start, use_end) in taken:
                     continue
-                short_span = doc.char_span(use.start(), use.end(), alignment_mode="contract")
+                short_span = doc.char_span(use_start, use_end, alignment_mode="contract")
                 if short_span is None or short_span.start_char < long_span.end_char and short_span.end_char > long_span.start_char:
                     continue
-                taken.add((use.start(), use.end()))
+                taken.add((use_start, use_end))
                 spans.append(Span(doc, short_span.start, short_span.end, label=SHORT_LABEL, kb_id=key))
         set_group(doc, ABBREVIATION_GROUP, spans, [CONFIDENCE] * len(spans), [None] * len(spans))
         return doc

@@ -590,3 +590,27 @@ def test_span_groups_carry_plain_offsets_that_follow_the_spans(nlp):
     doc.spans["test"].append(Span(doc, 2, 3, label="dataset", kb_id="d"))  # edited without set_group
     assert [tuple(o)[2:] for o in group_offsets(doc, "test")] == [("method", "k"), ("dataset", "d")]
     assert group_offsets(doc, "absent") == [] and group_entries(doc, "absent") == []
+
+
+def test_short_form_uses_are_what_the_whole_word_pattern_finds():
+    """`short_form_uses` (str.find) against the regular expression it stands for, on texts made of the pieces
+    that trip it: plurals, hyphens, underscores, letters glued on either side."""
+    import random
+    import re
+
+    from extractors.abbreviations import short_form_uses
+
+    def expected(short: str, text: str) -> list[tuple[int, int]]:
+        core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
+        return [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(core)}s?(?![\w-])", text)]
+
+    rng = random.Random(6)
+    pieces = ["GAN", "GANs", "GANss", "-", " ", "_", "x", "s", "é", ".", "GA", "N", "(", ")"]
+    found = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        for short in ("GAN", "GANs", "GA", "NsGAN"):
+            uses = list(short_form_uses(short, text))
+            assert uses == expected(short, text), (short, text)
+            found += len(uses)
+    assert found > 1000
