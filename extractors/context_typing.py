@@ -187,8 +187,14 @@ class ContextTyper:
             (m for m in (p.search(before) for p in self.dataset_result) if m), None)
         if match:
             return TypeGuess("dataset", before[match.start():] + span.text, 0.75)
-        after = span.doc[span.end: span.end + 4].text_with_ws
-        after = (" " if span[-1].whitespace_ else "") + after
+        # the next four tokens with their whitespace, and the whitespace after the span: the text from the span's
+        # end to the end of the fourth token after it (cut from the text; a Span of them cost more)
+        text = doc_text(doc)
+        if span.end + 4 <= len(doc):
+            fourth = doc[span.end + 3]
+            after = text[span.end_char:fourth.idx + len(fourth.text_with_ws)]
+        else:
+            after = text[span.end_char:]
         following = next((m for m in (p.search(after) for p in self.dataset_following) if m), None)
         if following:
             return TypeGuess("dataset", span.text + after[:following.end()], 0.75)
