@@ -186,7 +186,7 @@ class ContextTyper:
         match = (in_context and self.dataset_context.search(before)) or next(
             (m for m in (p.search(before) for p in self.dataset_result) if m), None)
         if match:
-            return TypeGuess("dataset", before[match.start():] + span.text, 0.75)
+            return TypeGuess("dataset", before[match.start():] + span_text(span), 0.75)
         # the next four tokens with their whitespace, and the whitespace after the span: the text from the span's
         # end to the end of the fourth token after it (cut from the text; a Span of them cost more)
         text = doc_text(doc)
@@ -197,5 +197,5 @@ class ContextTyper:
             after = text[span.end_char:]
         following = next((m for m in (p.search(after) for p in self.dataset_following) if m), None)
         if following:
-            return TypeGuess("dataset", span.text + after[:following.end()], 0.75)
+            return TypeGuess("dataset", span_text(span) + after[:following.end()], 0.75)
         return None

@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import Memo, load_json, load_word_list
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets, set_group,
-                              word_after)
+                              span_text, word_after)
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
@@ -83,6 +83,8 @@ class NameDetector:
         self.title_starters = set(cues["title_starters"])
         self.word_shape = Memo(self._word_shape)
         self._is_name = Memo(self._name_test)
+        self.key_of = Memo(normalise_name)  # the linker's key of a name as written
+        self.family_guess = Memo(self._family_guess)  # (guesses are frozen: one object may stand for many mentions)
         self.not_before_version = set(cues["not_before_version_number"])
         # a candidate's catalog entry (or None): a catalog name spelled another way, or the same
         self.entry_of = Memo(lambda word: (self.catalog.lookup_key(normalise_name(word))
@@ -155,7 +157,7 @@ class NameDetector:
             span = doc.char_span(family_start, version.end())
             guess = self._family_guess(text[family_start:version.end()]) if span is not None else None
             if guess is not None:
-                yield span, normalise_name(span.text), guess
+                yield span, self.key_of[span_text(span)], guess
 
     def _family_guess(self, name: str) -> TypeGuess | None:
         """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
@@ -205,7 +207,7 @@ class NameDetector:
         catalog_spelled = []
         for span, title_guess in self._title_name(doc):
             guess = self.typer.guess(span, self.is_name) or title_guess  # its own context first
-            found.append((span, normalise_name(span.text), guess))
+            found.append((span, self.key_of[span_text(span)], guess))
         titled = {(s.start, s.end) for s, _, _ in found}
         for span, shape, entry in self._candidates(doc):
             if (span.start, span.end) in titled:
@@ -213,10 +215,10 @@ class NameDetector:
             if entry is not None:
                 catalog_spelled.append((span, entry))
                 continue
-            guess = self.typer.guess(span, self.is_name) or self._family_guess(span.text)
+            guess = self.typer.guess(span, self.is_name) or self.family_guess[span_text(span)]
             if guess and shape == "acronym" and guess.confidence < 0.7:
                 guess = None  # an acronym typed only by its ending is too weak
-            found.append((span, normalise_name(span.text), guess))
+            found.append((span, self.key_of[span_text(span)], guess))
         found.extend(self._numbered_versions(doc))
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
