@@ -27,8 +27,8 @@ from pathlib import Path
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, PipelineSettings, SpooledBatch, extract_papers,
-                          in_order, map_batches, pipeline_catalog, spool_batch)
+from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, ForkedCall, PipelineSettings, SpooledBatch,
+                          extract_papers, in_order, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, render_html_timed, write_html
@@ -308,16 +308,6 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
         _PASS_TWO = None
 
 
-@contextmanager
-def _side_process(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """One forked process for work that can overlap this one's, when the build may use more than one core."""
-    if workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool
-
-
 def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
             html_max_nodes: int, workers: int = 1) -> None:
     """Write every export from one ordered stream of encoded batches; each file appears atomically at the end.
@@ -346,9 +336,9 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
         view = aggregates.view_graph()
         now = time.perf_counter()
         seconds["graph"] += now - started
-        with _side_process(workers) as side:
-            # with workers, the HTML layout runs on another core while this process finishes the other files
-            page = side.submit(render_html_timed, view, html_max_nodes) if side else None
+        # with workers, the HTML page is rendered on another core while this process finishes the other files
+        page = ForkedCall(render_html_timed, view, html_max_nodes) if workers > 1 else None
+        try:
             started = time.perf_counter()
             files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
             now = time.perf_counter()
@@ -361,6 +351,10 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             files.append(write_html(view, out, html_max_nodes, html=html))
             now = time.perf_counter()
             seconds["export html"] += (now - started) + rendering  # the rendering's own time, wherever it ran
+        except BaseException:
+            if page is not None:
+                page.cancel()
+            raise
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now
     except BaseException:

@@ -148,3 +148,34 @@ def test_pass_one_observations_count_what_observing_the_extraction_counts(two_li
     counted.count([found for item in extracted for found in observer(settings).observations(item)])
     assert direct.entities() == counted.entities()
     assert any(entity.variant_of for entity in counted.entities().values())
+
+
+def _pid_and_size(graph) -> tuple[int, int]:
+    import os
+
+    return os.getpid(), graph.number_of_nodes()
+
+
+def _fail(message: str):
+    raise ValueError(message)
+
+
+def test_forked_call_inherits_its_arguments_and_sends_back_its_result_or_error():
+    """The HTML page of a build with workers is rendered by `ForkedCall`: a child process that takes its arguments
+    from the parent's memory (a graph here) and returns the value, or raises the child's exception here."""
+    import os
+    import time
+
+    import networkx as nx
+
+    from kg.executors import ForkedCall
+
+    graph = nx.path_graph(500)
+    child, size = ForkedCall(_pid_and_size, graph).result()
+    assert child != os.getpid() and size == 500
+    with pytest.raises(ValueError, match="in the child"):
+        ForkedCall(_fail, "in the child").result()
+    slow = ForkedCall(time.sleep, 60)
+    started = time.perf_counter()
+    slow.cancel()
+    assert time.perf_counter() - started < 10 and not slow._process.is_alive()

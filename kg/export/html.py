@@ -201,7 +201,7 @@ def render_html(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES, titl
 def write_html_file(graph: nx.MultiDiGraph, path: Path, max_nodes: int = DEFAULT_MAX_NODES,
                     title: str = "paperkg", html: str | None = None) -> Path:
     """The page of `graph` written atomically to `path` (`html`: the page already rendered, e.g. by
-    `render_html_timed` in another process)."""
+    `render_html_timed` in a forked process: `kg.executors.ForkedCall`)."""
     html = render_html(graph, max_nodes, title) if html is None else html
     with atomic_write(path) as handle:
         handle.write(html)
