@@ -14,8 +14,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.resources import alternation, load_json
-from extractors.resources import Memo
+from extractors.resources import Memo, alternation, load_json
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, group_offsets,
                               sentence_bounds, set_group, word_after)
 

@@ -73,8 +73,8 @@ def select_nodes(graph: nx.MultiDiGraph, max_nodes: int) -> list[str]:
 # Exact repulsion between all pairs (igraph's grid approximation collapses the core of these dense graphs into a
 # blob); the cost is iterations x nodes^2, so the iterations are as few as still give a settled picture. Measured on
 # the seeds' view (1,680 nodes) and a 10k build's (2,000): a linked pair's mean distance over a random pair's is
-# 0.268 / 0.419 after 150 iterations and 0.273 / 0.421 after 75; nodes closer than 8 units to another, 0% / 4.8%
-# after 150 and 0.2% / 7.3% after 75; 40 iterations start to blur both (0.288, 17%). 80 costs ~0.85 s at 2,000 nodes.
+# 0.268 / 0.419 after 150 iterations and 0.272 / 0.422 after 80; nodes closer than 8 units to another, 0% / 4.8%
+# after 150 and 0% / 8.6% after 80; 40 iterations start to blur both (0.288, 17%). 80 take ~0.9 s at 2,000 nodes.
 LAYOUT_ITERATIONS = 80
 
 
