@@ -31,7 +31,7 @@ from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, ForkedCall, Pipeline
                           extract_papers, in_order, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
-from kg.export.html import DEFAULT_MAX_NODES, render_html_timed, write_html
+from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions_timed, render_page, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
 from kg.graph import GraphAggregates, build_graph
@@ -336,8 +336,9 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
         view = aggregates.view_graph()
         now = time.perf_counter()
         seconds["graph"] += now - started
-        # with workers, the HTML page is rendered on another core while this process finishes the other files
-        page = ForkedCall(render_html_timed, view, html_max_nodes) if workers > 1 else None
+        # with workers, the HTML layout is computed on another core while this process finishes the other files and
+        # the rest of the page
+        layout = ForkedCall(layout_positions_timed, view, html_max_nodes) if workers > 1 else None
         try:
             started = time.perf_counter()
             files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
@@ -346,14 +347,18 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             files.append(graphml.finish(aggregates))
             started, now = now, time.perf_counter()
             seconds["export graphml"] += now - started
-            html, rendering = page.result() if page else (None, 0.0)
             started = time.perf_counter()
+            html, layout_seconds = None, 0.0
+            if layout is not None:
+                page = PageData.of(view, html_max_nodes)
+                positions, layout_seconds = layout.result()
+                html = render_page(page, positions)
             files.append(write_html(view, out, html_max_nodes, html=html))
             now = time.perf_counter()
-            seconds["export html"] += (now - started) + rendering  # the rendering's own time, wherever it ran
+            seconds["export html"] += (now - started) + layout_seconds  # the layout's own time, wherever it ran
         except BaseException:
-            if page is not None:
-                page.cancel()
+            if layout is not None:
+                layout.cancel()
             raise
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now

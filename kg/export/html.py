@@ -13,6 +13,7 @@ import json
 import random
 import time
 from collections import Counter
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -137,47 +138,99 @@ def _details(graph: nx.MultiDiGraph, node: str) -> dict:
             "papers": data.get("papers", 0), "links": links, "cooccurring": [list(c) for c in cooccurring]}
 
 
-def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Network, dict, str]:
+def _view(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The nodes the page shows (sorted) and the edges it draws between them."""
     kept = select_nodes(graph, max_nodes)
     kept_set = set(kept)
     edges = [(source, target, relation) for source, target, relation in sorted(graph.edges(keys=True))
              if relation in LINK_RELATIONS + HIERARCHY_RELATIONS and source in kept_set and target in kept_set]
-    positions = _layout(kept, edges)
-    network = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
-    details = {}
-    for node in kept:
-        data = graph.nodes[node]
-        kind = data["kind"]
-        color, shape = KINDS[kind]
-        papers = data.get("papers", 0)
-        x, y = positions[node]
-        network.add_node(node, label=data["label"], title=_tooltip(data), color=color, shape=shape,
-                         value=1 if kind == "paper" else 1 + papers, x=x, y=y, kind=kind, papers=papers, physics=False)
-        details[node] = _details(graph, node)
+    return kept, edges
+
+
+def layout_positions(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> dict[str, tuple[float, float]]:
+    """Where the page draws each node it shows."""
+    return _layout(*_view(graph, max_nodes))
+
+
+def layout_positions_timed(graph: nx.MultiDiGraph,
+                           max_nodes: int = DEFAULT_MAX_NODES) -> tuple[dict[str, tuple[float, float]], float]:
+    """`layout_positions` and the seconds it took: what a build with workers computes in a forked process
+    (`kg.executors.ForkedCall`) while this one finishes the other files and the rest of the page (`PageData`)."""
+    started = time.perf_counter()
+    return layout_positions(graph, max_nodes), time.perf_counter() - started
+
+
+@dataclass
+class PageData:
+    """Everything the page shows but the positions: the vis-network nodes (no x, y yet) and edges, the side panel's
+    data, the note on what the view left out."""
+
+    network: Network
+    extra: dict
+    note: str
+    kept: list[str]
+    edges: list[tuple[str, str, str]]
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> PageData:
+        kept, edges = _view(graph, max_nodes)
+        kept_set = set(kept)
+        network = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
+        details = {}
+        for node in kept:
+            data = graph.nodes[node]
+            kind = data["kind"]
+            color, shape = KINDS[kind]
+            papers = data.get("papers", 0)
+            network.add_node(node, label=data["label"], title=_tooltip(data), color=color, shape=shape,
+                             value=1 if kind == "paper" else 1 + papers, kind=kind, papers=papers, physics=False)
+            details[node] = _details(graph, node)
+        for vis_node in network.nodes:
+            if vis_node["kind"] == "paper":
+                del vis_node["label"]  # titles would bury the map; they are in the tooltip and the panel
+        # appended as `Network.add_edge` would make them: it checks that both ends exist by scanning the node list
+        # for each edge (a quarter of a second for a full view), and `edges` only joins nodes kept above
+        for source, target, relation in edges:
+            dashes, width, color = EDGE_STYLES[relation]
+            network.edges.append({"title": relation.replace("_", " "), "dashes": dashes, "width": width,
+                                  "relation": relation, "arrows": "to", "color": {"color": color, "opacity": 0.45},
+                                  "from": source, "to": target})
+        referenced = {item[0] for d in details.values() for item in d["links"] + d.get("cooccurring", [])}
+        names = {node: graph.nodes[node]["label"] for node in sorted(referenced - kept_set)}
+        # a view graph of a streamed build holds some papers only; it carries the whole graph's node counts
+        totals = Counter(graph.graph.get("node_totals") or Counter(data["kind"] for _, data in graph.nodes(data=True)))
+        left_out = totals - Counter(graph.nodes[n]["kind"] for n in kept)
+        note = (f"{len(kept)} of {sum(totals.values())} nodes in this view; left out, as least connected: "
+                + ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
+                + " (raise --html-max-nodes, or use kg html --focus)" if left_out
+                else f"{len(kept)} nodes, {len(edges)} links")
+        return cls(network, {"details": details, "names": names}, note, kept, edges)
+
+    def layout(self) -> dict[str, tuple[float, float]]:
+        return _layout(self.kept, self.edges)
+
+
+def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Network, dict, str]:
+    """The vis-network data of the page, laid out."""
+    page = PageData.of(graph, max_nodes)
+    _place(page.network, page.layout())
+    return page.network, page.extra, page.note
+
+
+def _place(network: Network, positions: dict[str, tuple[float, float]]) -> None:
     for vis_node in network.nodes:
-        if vis_node["kind"] == "paper":
-            del vis_node["label"]  # titles would bury the map; they are in the tooltip and the panel
-    # appended as `Network.add_edge` would make them: it checks that both ends exist by scanning the node list for
-    # each edge (a quarter of a second for a full view), and `edges` only joins nodes kept above
-    for source, target, relation in edges:
-        dashes, width, color = EDGE_STYLES[relation]
-        network.edges.append({"title": relation.replace("_", " "), "dashes": dashes, "width": width,
-                              "relation": relation, "arrows": "to", "color": {"color": color, "opacity": 0.45},
-                              "from": source, "to": target})
-    referenced = {item[0] for d in details.values() for item in d["links"] + d.get("cooccurring", [])}
-    names = {node: graph.nodes[node]["label"] for node in sorted(referenced - kept_set)}
-    # a view graph of a streamed build holds some papers only; it carries the whole graph's node counts
-    totals = Counter(graph.graph.get("node_totals") or Counter(data["kind"] for _, data in graph.nodes(data=True)))
-    left_out = totals - Counter(graph.nodes[n]["kind"] for n in kept)
-    note = (f"{len(kept)} of {sum(totals.values())} nodes in this view; left out, as least connected: "
-            + ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
-            + " (raise --html-max-nodes, or use kg html --focus)" if left_out
-            else f"{len(kept)} nodes, {len(edges)} links")
-    return network, {"details": details, "names": names}, note
+        vis_node["x"], vis_node["y"] = positions[vis_node["id"]]
 
 
 def render_html(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg") -> str:
-    network, extra, note = build_network(graph, max_nodes)
+    page = PageData.of(graph, max_nodes)
+    return render_page(page, page.layout(), title)
+
+
+def render_page(page: PageData, positions: dict[str, tuple[float, float]], title: str = "paperkg") -> str:
+    """The page of `page`'s data drawn at `positions` (from `layout_positions` of the same graph)."""
+    network, extra, note = page.network, page.extra, page.note
+    _place(network, positions)
     options = {"physics": {"enabled": False}, "interaction": {"hover": True, "tooltipDelay": 150},
                "nodes": {"borderWidth": 1, "scaling": {"min": 5, "max": 34, "label": {
                    "enabled": True, "min": 11, "max": 30, "drawThreshold": 9, "maxVisible": 30}}},
@@ -200,8 +253,8 @@ def render_html(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES, titl
 
 def write_html_file(graph: nx.MultiDiGraph, path: Path, max_nodes: int = DEFAULT_MAX_NODES,
                     title: str = "paperkg", html: str | None = None) -> Path:
-    """The page of `graph` written atomically to `path` (`html`: the page already rendered, e.g. by
-    `render_html_timed` in a forked process: `kg.executors.ForkedCall`)."""
+    """The page of `graph` written atomically to `path` (`html`: the page already rendered, e.g. by `render_page`
+    with a layout computed in another process)."""
     html = render_html(graph, max_nodes, title) if html is None else html
     with atomic_write(path) as handle:
         handle.write(html)
@@ -211,10 +264,3 @@ def write_html_file(graph: nx.MultiDiGraph, path: Path, max_nodes: int = DEFAULT
 def write_html(graph: nx.MultiDiGraph, out_dir: Path, max_nodes: int = DEFAULT_MAX_NODES,
                html: str | None = None) -> Path:
     return write_html_file(graph, out_dir / "graph.html", max_nodes, html=html)
-
-
-def render_html_timed(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[str, float]:
-    """`render_html` and the seconds it took: what a build renders in a side process while it finishes the other
-    exports (the layout is the one long serial step left at the end of a build)."""
-    started = time.perf_counter()
-    return render_html(graph, max_nodes), time.perf_counter() - started
