@@ -499,6 +499,8 @@ def test_required_literals_of_a_pattern():
     for no_shortcut in (r"\d+", r"(?:we|\w+)", r"(?:a|)b?", r"[a-z]+"):
         assert required_literals(re.compile(no_shortcut)) is None, no_shortcut
     assert required_literals(re.compile("dubbed", re.IGNORECASE)) is None
+    many = "|".join(f"word{i}x" for i in range(20))  # more words than a substring test is worth
+    assert required_literals(re.compile(rf"\b(?:{many})\b")) is None
 
 
 def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
