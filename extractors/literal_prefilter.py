@@ -3,9 +3,11 @@
 Python's `re` tries a pattern that opens with `\\b` or a look-behind at every position of the text (~25 ns each);
 `str.__contains__` scans for a word far faster. For a pattern such as `\\b(?:dubbed|termed|coined)\\b` every match
 begins with one of "dubbed", "termed", "coined", so a sentence holding none of them cannot match and the search is
-skipped. The words are read from the pattern's parse tree (zero-width assertions skipped; literals, and branches of
-literals, joined as far as they go); when a pattern has no such words (it opens with a class, a repeat, or a
-case-insensitive flag) nothing is skipped.
+skipped. The words are read from the pattern's parse tree: the literals its matches start with (zero-width
+assertions skipped; literals, and branches of literals, joined as far as they go), else those of the first of its
+parts that must match and holds some (a group, a repeat taken at least once, a branch whose every alternative has
+words). When a pattern has none (only classes and optional parts), has a case-insensitive flag, or has more words
+than a substring test is worth, nothing is skipped.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
 
 
 class PrefilteredPattern:
-    """A compiled pattern whose `search` first checks for one of its leading words."""
+    """A compiled pattern whose `search` and `finditer` first check for one of the words its matches must hold."""
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern

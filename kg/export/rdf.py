@@ -120,7 +120,8 @@ def mention_iri(paper_id: str, span: tuple[int, int]) -> str:
     return f"<{RES_NS}mention/{paper_id}/{span[0]}-{span[1]}>"
 
 
-def paper_triples(item: LinkedPaper, V: Vocabulary, whole_nodes: bool | None = None) -> Iterator[tuple[str, str, str]]:
+def paper_triples(item: LinkedPaper, V: Vocabulary,
+                  whole_nodes: bool | None = None) -> Iterator[tuple[str, str, str]]:
     """Everything one paper contributes: its metadata, links, mention nodes, statements and results. Each mention
     node comes as one `BLOCK` (`whole_nodes`; by default, when no span of the paper is linked twice) or triple by
     triple."""
