@@ -96,6 +96,22 @@ def test_mentions_jsonl_offsets_point_at_the_text(seeds_build):
     assert checked > 2000
 
 
+def test_mentions_lines_are_the_records_in_corpus_order(seeds_build):
+    """Each mentions.jsonl line is its paper's record (kg.export.mentions.paper_record) as JSON, UTF-8 unescaped,
+    papers in corpus order."""
+    from kg.export.mentions import paper_record
+
+    result, out = seeds_build
+    raw = (out / "mentions.jsonl").read_bytes()
+    lines = raw.decode("utf-8").splitlines()
+    papers = list(result.linked.per_paper())
+    assert len(lines) == len(papers) == 404
+    for line, item in zip(lines, papers, strict=True):
+        assert json.loads(line) == json.loads(json.dumps(paper_record(item, result.linked.entities)))
+    non_ascii = next(p.title for p in result.linked.papers if not p.title.isascii())
+    assert json.dumps(non_ascii, ensure_ascii=False)[1:-1].encode("utf-8") in raw  # written as it is, not \\u-escaped
+
+
 def test_same_input_gives_byte_identical_outputs(seed_files, seeds_build, tmp_path):
     _, first = seeds_build
     write_exports(build(seed_files), tmp_path)

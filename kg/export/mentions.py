@@ -4,8 +4,9 @@ linked."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+import orjson
 
 from kg.export.atomic import AtomicFile
 from kg.linking import LinkedGraph, LinkedPaper
@@ -34,7 +35,9 @@ def paper_record(item: LinkedPaper, entities: dict[str, Entity]) -> dict:
 
 
 def encode_paper(item: LinkedPaper, entities: dict[str, Entity]) -> bytes:
-    return (json.dumps(paper_record(item, entities), ensure_ascii=False) + "\n").encode("utf-8")
+    """One line: the record as compact UTF-8 JSON (orjson; the standard library's encoder took ~35 µs a paper, two
+    thirds of this export)."""
+    return orjson.dumps(paper_record(item, entities)) + b"\n"
 
 
 class MentionsWriter:
