@@ -81,7 +81,9 @@ class Vocabulary:
 
     def confidence_value(self, value: float) -> str:
         text = self._confidences.get(value)
-        if text is None:  # a few hundred distinct values in any corpus (three decimals)
+        if text is None:  # a few hundred distinct values in any corpus (three decimals); bounded all the same
+            if len(self._confidences) >= 10_000:
+                self._confidences.clear()
             text = self._confidences[value] = self.decimal(f"{value:.3f}")
         return text
 
