@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from extractors.spans import ABBREVIATION_GROUP, doc_lowered, doc_text, sentence_bounds, set_group
+from extractors.spans import ABBREVIATION_GROUP, doc_lowered, doc_text, joins_word, sentence_bounds, set_group
 
 _DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
 _WORD = re.compile(r"\S+")
@@ -94,10 +94,10 @@ def short_form_uses(short: str, text: str) -> Iterator[tuple[int, int]]:
     at = text.find(core)
     while at != -1:
         end = at + len(core)
-        if not _glued(text, at - 1):
-            if text.startswith("s", end) and not _glued(text, end + 1):
+        if not joins_word(text, at - 1):
+            if text.startswith("s", end) and not joins_word(text, end + 1):
                 end += 1
-            elif _glued(text, end):
+            elif joins_word(text, end):
                 at = text.find(core, at + 1)
                 continue
             yield at, end
@@ -118,14 +118,9 @@ def long_form_uses(long: str, text: str, lowered: str) -> Iterator[tuple[int, in
         end = at + len(core)
         if end < len(text) and lowered[end] == "s":
             end += 1
-        if not _glued(text, at - 1) and not _glued(text, end):
+        if not joins_word(text, at - 1) and not joins_word(text, end):
             yield at, end
         at = lowered.find(core, at + 1)
-
-
-def _glued(text: str, index: int) -> bool:
-    """Whether the character at `index` joins a word to its neighbour (a letter, digit, underscore or hyphen)."""
-    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "_-")
 
 
 class AbbreviationDetector:

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.resources import Memo, alternation, load_json
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, group_offsets,
-                              sentence_bounds, set_group, word_after)
+                              joins_word, sentence_bounds, set_group, word_after)
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
@@ -35,13 +35,6 @@ class HeadFinder:
         self.heads = sorted({head.lower() for head in head_nouns}, key=lambda head: (-len(head), head))
         self.alternation = re.compile(rf"(?<![\w-])(?:{alternation(self.heads)})(?![\w-])", re.IGNORECASE)
 
-    @staticmethod
-    def _whole_word(text: str, start: int, end: int) -> bool:
-        before = text[start - 1] if start else ""
-        after = text[end] if end < len(text) else ""
-        return not (before == "-" or before.isalnum() or before == "_") \
-            and not (after == "-" or after.isalnum() or after == "_")
-
     def find(self, doc: Doc) -> list[tuple[int, int]]:
         """(start, end) of each head in the doc's text, in order."""
         text, lowered = doc_text(doc), doc_lowered(doc)
@@ -54,7 +47,7 @@ class HeadFinder:
                 continue
             at = lowered.find(head)
             while at != -1:
-                if self._whole_word(text, at, at + len(head)):
+                if not joins_word(text, at - 1) and not joins_word(text, at + len(head)):
                     found.append((at, -len(head)))
                 at = lowered.find(head, at + 1)
         spans, taken_until = [], 0

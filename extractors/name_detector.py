@@ -17,7 +17,7 @@ from spacy.tokens import Doc, Span
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import Memo, load_json, load_word_list
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets, set_group,
-                              span_text, word_after)
+                              span_text, whole_word_occurrences, word_after)
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
@@ -39,7 +39,6 @@ _ACRONYM_AFTER_PREFIX = re.compile(r" [A-Z][A-Z0-9]{2,}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
-_WORD_OR_HYPHEN = re.compile(r"[\w-]")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -57,20 +56,6 @@ def name_shape(word: str) -> str | None:
     if _ACRONYM.fullmatch(word) and uppers >= 2:
         return "acronym"
     return None
-
-
-def _whole_word_occurrences(text: str, word: str) -> list[int]:
-    """Where `word` occurs in `text` with no word character or hyphen on either side, left to right and not
-    overlapping: what `(?<![\\w-])word(?![\\w-])` finds, without compiling a pattern for every title's name."""
-    found, at = [], text.find(word)
-    while at != -1:
-        end = at + len(word)
-        if (at == 0 or not _WORD_OR_HYPHEN.match(text, at - 1)) and not _WORD_OR_HYPHEN.match(text, end):
-            found.append(at)
-            at = text.find(word, end)
-        else:
-            at = text.find(word, at + 1)
-    return found
 
 
 class NameDetector:
@@ -178,7 +163,7 @@ class NameDetector:
         title_end = text.find("\n\n")
         guess = self.typer.title_guess(text[match.end():title_end if title_end > 0 else None])
         uses = []
-        for start in _whole_word_occurrences(text, name):
+        for start in whole_word_occurrences(text, name):
             end = start + len(name)
             span = doc.char_span(start, end, alignment_mode="contract")
             if span is not None and span.start_char == start and span.end_char == end:

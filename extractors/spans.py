@@ -88,6 +88,26 @@ def word_after(text: str, end: int) -> str | None:
     return following.group(1).lower() if following else None
 
 
+def joins_word(text: str, index: int) -> bool:
+    """Whether the character at `index` joins a word to its neighbour: a letter, digit, underscore or hyphen (what
+    `[\\w-]` matches; nothing outside the text)."""
+    return 0 <= index < len(text) and (text[index].isalnum() or text[index] in "_-")
+
+
+def whole_word_occurrences(text: str, word: str) -> list[int]:
+    """Where `word` occurs in `text` with nothing that joins words on either side, left to right and not
+    overlapping: what `(?<![\\w-])word(?![\\w-])` finds, without compiling a pattern per word."""
+    found, at = [], text.find(word)
+    while at != -1:
+        end = at + len(word)
+        if not joins_word(text, at - 1) and not joins_word(text, end):
+            found.append(at)
+            at = text.find(word, end)
+        else:
+            at = text.find(word, at + 1)
+    return found
+
+
 def keep_text(doc: Doc, text: str) -> Doc:
     """Record the string a doc was tokenised from (spaCy's tokenizer keeps every character, so it is `doc.text`)."""
     doc.user_data[_TEXT_KEY] = text
