@@ -43,7 +43,7 @@ class RelationClassifier:
         cues = cues or load_json("relation_cues.json")
         flags = re.IGNORECASE
         # sentence-level yes/no cues are searched in the lower-cased sentence, several times faster than IGNORECASE,
-        # and only in sentences (papers) holding one of the words a cue's matches start with
+        # and only in sentences (and papers) holding one of the words every match of the cue holds
         self.proposal_sentence = [PrefilteredPattern(_lower_case_pattern(p)) for p in cues["proposal_sentence"]]
         self.proposal_verb = re.compile(cues["proposal_verb"], flags)
         self.passive = re.compile(cues["passive_proposal"], flags)
