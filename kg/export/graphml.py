@@ -134,28 +134,21 @@ def encode_paper(item: LinkedPaper) -> bytes:
 
 class _CountedEdges:
     """Entity-to-entity edges carrying a relation and a count (evaluated_on and applied_to with their papers,
-    co_occurs_with with its weight), written as `_edge` writes them but from one template and each entity's escaped
-    node id made once: a 10k build has ~130,000 co-occurrence edges, which took a second through `_edge`."""
+    co_occurs_with with its weight), written as `_edge` writes them but from one template, with the link edges' cache of escaped entity
+    node ids: a 10k build has ~130,000 co-occurrence edges, which took a second through `_edge`."""
 
     _TEMPLATE = ('<edge source="{}" target="{}" id="{}">\n  <data key="%s">{}</data>\n  <data key="{}">{}</data>\n'
                  '</edge>\n') % _KEY_IDS[("edge", "relation")]
     _CHUNK = 10_000
 
-    def __init__(self):
-        self._node_ids: dict[str, str] = {}
-
-    def _node_id(self, entity_id: str) -> str:
-        node_id = self._node_ids.get(entity_id)
-        if node_id is None:
-            node_id = self._node_ids[entity_id] = _escaped_attribute(entity_node(entity_id))
-        return node_id
-
     def write(self, write, edges) -> None:
         """`edges`: (source entity id, relation, target entity id, count attribute, count)."""
         chunk = []
         for source, relation, target, attribute, count in edges:
-            chunk.append(self._TEMPLATE.format(self._node_id(source), self._node_id(target), _escaped_attribute(relation),
-                                               _escaped_text(relation), _KEY_IDS[("edge", attribute)], int(count)))
+            relation_attribute, relation_text = _relation_texts(relation)
+            chunk.append(self._TEMPLATE.format(_entity_node_attribute(source), _entity_node_attribute(target),
+                                               relation_attribute, relation_text, _KEY_IDS[("edge", attribute)],
+                                               int(count)))
             if len(chunk) == self._CHUNK:
                 write("".join(chunk).encode("utf-8"))
                 chunk.clear()
