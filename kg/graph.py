@@ -21,8 +21,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
+from operator import itemgetter
 
 import networkx as nx
+import numpy as np
 
 from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import ENTITY_RELATIONS, Entity, EntityRelation, Link, Paper, Result
@@ -108,6 +110,7 @@ class GraphAggregates:
         self._view_size = view_size
         self._view_papers: list[tuple[int, str, Paper, tuple[Link, ...]]] = []
         self._view_threshold = 0  # a paper with fewer links can no longer make the view
+        self._co_occurrences: tuple[int, CoOccurrences] | None = None
 
     def view_threshold(self) -> int | None:
         """The fewest links a paper needs to still be a view candidate (None: no view kept). Only grows, so a
@@ -138,6 +141,13 @@ class GraphAggregates:
         if len(self._view_papers) == self._view_size:
             self._view_threshold = self._view_papers[-1][0]
 
+    def co_occurrences(self) -> CoOccurrences:
+        """The co-occurrence weights as arrays, for the sorted and per-entity readings the exports make of them
+        (made once for the papers added so far)."""
+        if self._co_occurrences is None or self._co_occurrences[0] != self.papers:
+            self._co_occurrences = (self.papers, CoOccurrences(self.co_occurrence))
+        return self._co_occurrences[1]
+
     def entity_relation_edges(self) -> list[tuple[str, str, str, int]]:
         """(source, relation, target, papers stating it), sorted."""
         return [(*key, papers) for key, papers in sorted(self.statement_papers.items())]
@@ -162,18 +172,49 @@ class GraphAggregates:
                                **link_attributes(link))
         for source, relation, target in hierarchy_edges(self.entities):
             graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation)
-        strongest: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for (first, second), weight in self.co_occurrence.items():
-            strongest[first].append((-weight, second))
-            strongest[second].append((-weight, first))
-        kept = set()
-        for entity_id, partners in strongest.items():
-            for _, other in sorted(partners)[:COOCCURRING_KEPT]:
-                kept.add(tuple(sorted((entity_id, other))))
-        for first, second in sorted(kept):
+        co_occurrences = self.co_occurrences()
+        for first, second, weight in co_occurrences.strongest(COOCCURRING_KEPT):
             graph.add_edge(entity_node(first), entity_node(second), key="co_occurs_with", relation="co_occurs_with",
-                           weight=self.co_occurrence[(first, second)])
+                           weight=weight)
         return graph
+
+
+class CoOccurrences:
+    """Co-occurrence weights ((lower id, higher id) → papers) as numpy arrays of id ranks: a 10k build has ~130,000
+    pairs, and sorting or ranking them as tuples of strings took most of a second."""
+
+    def __init__(self, weights: dict[tuple[str, str], int]):
+        firsts, seconds = list(map(itemgetter(0), weights)), list(map(itemgetter(1), weights))
+        self.ids = sorted(set(firsts) | set(seconds))  # rank order is string order
+        rank = dict(zip(self.ids, range(len(self.ids)))).__getitem__
+        self.first = np.fromiter(map(rank, firsts), dtype=np.int64, count=len(firsts))
+        self.second = np.fromiter(map(rank, seconds), dtype=np.int64, count=len(seconds))
+        self.weight = np.fromiter(weights.values(), dtype=np.int64, count=len(firsts))
+
+    def _pairs(self, order: np.ndarray) -> Iterator[tuple[str, str, int]]:
+        ids = self.ids
+        for first, second, weight in zip(self.first[order].tolist(), self.second[order].tolist(),
+                                         self.weight[order].tolist()):
+            yield ids[first], ids[second], weight
+
+    def sorted(self) -> Iterator[tuple[str, str, int]]:
+        """(first id, second id, weight) ordered by the pair."""
+        return self._pairs(np.lexsort((self.second, self.first)))
+
+    def strongest(self, per_entity: int) -> Iterator[tuple[str, str, int]]:
+        """The pairs that are among the `per_entity` heaviest of either of their entities (ties: the partner
+        with the lower id first), ordered by the pair."""
+        if not len(self.first):
+            return iter(())
+        entity = np.concatenate((self.first, self.second))
+        partner = np.concatenate((self.second, self.first))
+        weight = np.concatenate((self.weight, self.weight))
+        order = np.lexsort((partner, -weight, entity))  # by entity, then heaviest, then partner
+        grouped = entity[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        chosen = np.unique(order[place < per_entity] % len(self.first))  # back to pair indices, each once
+        return self._pairs(chosen[np.lexsort((self.second[chosen], self.first[chosen]))])
 
 
 def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
@@ -196,7 +237,7 @@ def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:
     for (source, relation, target), records in sorted(statements.items()):
         graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation,
                        papers=len({r.paper_id for r in records}), statements=tuple(records))
-    for (first, second), weight in sorted(aggregates.co_occurrence.items()):
+    for first, second, weight in aggregates.co_occurrences().sorted():
         graph.add_edge(entity_node(first), entity_node(second), key="co_occurs_with",
                        relation="co_occurs_with", weight=weight)
     return graph

@@ -179,3 +179,35 @@ def test_forked_call_inherits_its_arguments_and_sends_back_its_result_or_error()
     started = time.perf_counter()
     slow.cancel()
     assert time.perf_counter() - started < 10 and not slow._process.is_alive()
+
+
+def _strongest_by_sorting(weights: dict[tuple[str, str], int], per_entity: int) -> list[tuple[str, str, int]]:
+    """What `CoOccurrences.strongest` must give, the plain way: each entity's partners sorted heaviest first (ties:
+    lower id), the first `per_entity` kept, every kept pair once, by pair."""
+    partners: dict[str, list[tuple[int, str]]] = {}
+    for (first, second), weight in weights.items():
+        partners.setdefault(first, []).append((-weight, second))
+        partners.setdefault(second, []).append((-weight, first))
+    kept = {tuple(sorted((entity, other))) for entity, ranked in partners.items()
+            for _, other in sorted(ranked)[:per_entity]}
+    return [(first, second, weights[(first, second)]) for first, second in sorted(kept)]
+
+
+def test_co_occurrence_arrays_sort_and_rank_pairs_as_the_plain_definitions_do():
+    """The GraphML export writes co-occurrences sorted by pair and the HTML view keeps each entity's strongest; both
+    read them from id-rank arrays (`kg.graph.CoOccurrences`), checked here against sorting the pairs themselves."""
+    import random
+
+    from kg.graph import CoOccurrences
+
+    generator = random.Random(11)
+    names = [f"e{n}" for n in range(12)] + ["a-b", "Z", "é"]  # ids whose string order is not their numbering
+    for _ in range(300):
+        weights: dict[tuple[str, str], int] = {}
+        for _ in range(generator.randint(0, 40)):
+            pair = tuple(sorted(generator.sample(names, 2)))
+            weights[pair] = weights.get(pair, 0) + generator.randint(1, 3)
+        arrays = CoOccurrences(weights)
+        assert list(arrays.sorted()) == [(a, b, w) for (a, b), w in sorted(weights.items())]
+        for per_entity in (1, 2, 8):
+            assert list(arrays.strongest(per_entity)) == _strongest_by_sorting(weights, per_entity)

@@ -190,7 +190,7 @@ class GraphmlWriter:
         counted.write(write, ((source, relation, target, "papers", papers)
                               for source, relation, target, papers in aggregates.entity_relation_edges()))
         counted.write(write, ((first, "co_occurs_with", second, "weight", weight)
-                              for (first, second), weight in sorted(aggregates.co_occurrence.items())))
+                              for first, second, weight in aggregates.co_occurrences().sorted()))
         write(_FOOTER)
 
     def abort(self) -> None:
