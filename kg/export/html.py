@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 
 import igraph
@@ -31,6 +32,7 @@ KINDS = {  # colour and vis-network shape per node kind (the legend shows both)
     "architecture": ("#e15759", "triangle"), "task": ("#f28e2b", "star"),
 }
 LINK_RELATIONS = ("proposes", "evaluates_on", "addresses", "uses")
+_LINK_RELATIONS = frozenset(LINK_RELATIONS)
 HIERARCHY_RELATIONS = ("variant_of", "broader")
 EDGE_STYLES = {  # dashes, width, colour
     "proposes": (False, 2.5, "#243b53"), "evaluates_on": ([6, 4], 1.2, "#59a14f"), "addresses": ([2, 4], 1.2, "#f28e2b"),
@@ -108,34 +110,50 @@ def _tooltip(data: dict) -> str:
     return "\n".join(lines)
 
 
-def _details(graph: nx.MultiDiGraph, node: str) -> dict:
-    """What the side panel shows for a node. (The adjacency is read from networkx's own dicts, `_succ` and `_pred`:
-    neighbour → relation → edge data; its edge views and adjacency views cost more than the rest of the page's data
-    together.)"""
-    data = graph.nodes[node]
-    successors, predecessors = graph._succ[node], graph._pred[node]
-    if data["kind"] == "paper":
-        mentions, links = [], []
-        for target, by_relation in successors.items():
-            for relation, edge in by_relation.items():
-                if relation in LINK_RELATIONS:
-                    links.append([target, relation])
-                    kind = graph.nodes[target]["kind"]
-                    mentions.extend([m.start, m.end, kind, target] for m in edge.get("mentions", ()))
-        return {"kind": "paper", "name": data["title"], "text": f"{data['title']}\n\n{data['abstract']}",
-                "url": data.get("url"), "mentions": sorted(mentions), "links": sorted(links, key=lambda l: l[0]),
-                "aliases": [], "papers": 0}
-    links = sorted(([source, relation] for source, by_relation in predecessors.items() for relation in by_relation
-                    if relation in LINK_RELATIONS), key=lambda l: graph.nodes[l[0]]["label"].lower())
-    together: dict[str, int] = {}
-    for neighbours in (successors, predecessors):
-        for other, by_relation in neighbours.items():
-            edge = by_relation.get("co_occurs_with")
-            if edge is not None:
-                together[other] = together.get(other, 0) + edge["weight"]
-    cooccurring = sorted(together.items(), key=lambda item: (-item[1], item[0]))[:COOCCURRING_SHOWN]
-    return {"kind": data["kind"], "name": data["label"], "aliases": list(data.get("aliases") or ()),
-            "papers": data.get("papers", 0), "links": links, "cooccurring": [list(c) for c in cooccurring]}
+class _SidePanel:
+    """What the side panel shows for each node. (The adjacency is read from networkx's own dicts, `_node`, `_succ`
+    and `_pred`: neighbour → relation → edge data; its node, edge and adjacency views cost more than the rest of the
+    page's data together. Co-occurrence partners are summed once for the whole graph.)"""
+
+    def __init__(self, graph: nx.MultiDiGraph):
+        self.graph, self.nodes = graph, graph._node
+        self.sort_labels: dict[str, str] = {}
+        self.together: dict[str, dict[str, int]] = {}
+        for first, neighbours in graph._succ.items():
+            for second, by_relation in neighbours.items():
+                edge = by_relation.get("co_occurs_with")
+                if edge is not None:
+                    weight = edge["weight"]
+                    for one, other in ((first, second), (second, first)):
+                        partners = self.together.setdefault(one, {})
+                        partners[other] = partners.get(other, 0) + weight
+
+    def _sort_label(self, node: str) -> str:
+        label = self.sort_labels.get(node)
+        if label is None:
+            label = self.sort_labels[node] = self.nodes[node]["label"].lower()
+        return label
+
+    def details(self, node: str) -> dict:
+        data = self.nodes[node]
+        if data["kind"] == "paper":
+            mentions, links = [], []
+            for target, by_relation in self.graph._succ[node].items():
+                for relation, edge in by_relation.items():
+                    if relation in _LINK_RELATIONS:
+                        links.append([target, relation])
+                        kind = self.nodes[target]["kind"]
+                        mentions.extend([m.start, m.end, kind, target] for m in edge.get("mentions", ()))
+            return {"kind": "paper", "name": data["title"], "text": f"{data['title']}\n\n{data['abstract']}",
+                    "url": data.get("url"), "mentions": sorted(mentions), "links": sorted(links, key=itemgetter(0)),
+                    "aliases": [], "papers": 0}
+        links = sorted(([source, relation] for source, by_relation in self.graph._pred[node].items()
+                        for relation in by_relation if relation in _LINK_RELATIONS),
+                       key=lambda link: self._sort_label(link[0]))
+        cooccurring = sorted(self.together.get(node, {}).items(), key=lambda item: (-item[1], item[0]))
+        return {"kind": data["kind"], "name": data["label"], "aliases": list(data.get("aliases") or ()),
+                "papers": data.get("papers", 0), "links": links,
+                "cooccurring": [list(c) for c in cooccurring[:COOCCURRING_SHOWN]]}
 
 
 def _view(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[list[str], list[tuple[str, str, str]]]:
@@ -177,6 +195,7 @@ class PageData:
         kept_set = set(kept)
         network = Network(height="100%", width="100%", directed=True, cdn_resources="in_line")
         details = {}
+        panel = _SidePanel(graph)
         for node in kept:
             data = graph.nodes[node]
             kind = data["kind"]
@@ -184,7 +203,7 @@ class PageData:
             papers = data.get("papers", 0)
             network.add_node(node, label=data["label"], title=_tooltip(data), color=color, shape=shape,
                              value=1 if kind == "paper" else 1 + papers, kind=kind, papers=papers, physics=False)
-            details[node] = _details(graph, node)
+            details[node] = panel.details(node)
         for vis_node in network.nodes:
             if vis_node["kind"] == "paper":
                 del vis_node["label"]  # titles would bury the map; they are in the tooltip and the panel
