@@ -34,7 +34,7 @@ from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions_timed, render_page, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
-from kg.graph import GraphAggregates, build_graph
+from kg.graph import GraphAggregates, PairCounts, build_graph
 from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
 from kg.spool import BuildState, SegmentWriter, fingerprint, read_frames
@@ -123,7 +123,8 @@ def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "t
     summary = BuildSummary(result.corpus, entities, GraphAggregates(entities, view_size=html_max_nodes))
     papers = list(result.linked.per_paper())
     batches = (encode_batch(papers[i:i + ENCODE_BATCH], entities, summary.aggregates.view_threshold(),
-                            RdfWriter.encoding_for(rdf_format)) for i in range(0, len(papers), ENCODE_BATCH))
+                            RdfWriter.encoding_for(rdf_format), summary.aggregates.pairs)
+               for i in range(0, len(papers), ENCODE_BATCH))
     _export(batches, summary, Path(out_dir), rdf_format, html_max_nodes)
     result.files.extend(summary.files)
     result.seconds.update({k: v for k, v in summary.seconds.items() if k.startswith("export")})
@@ -213,7 +214,7 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
         entities = linker.entities()
         summary = BuildSummary(corpus, entities, GraphAggregates(entities, view_size=html_max_nodes),
                                papers_extracted=papers_extracted)
-        pass_two = _PassTwo(stream, linker, RdfWriter.encoding_for(rdf_format))
+        pass_two = _PassTwo(stream, linker, RdfWriter.encoding_for(rdf_format), summary.aggregates.pairs)
         batches = _link_pass(segments, pass_two, summary.aggregates, workers, clock)
         _export(batches, summary, out, rdf_format, html_max_nodes, workers)
     except BaseException:
@@ -269,25 +270,25 @@ class _PassTwo:
     """Links spooled batches and encodes them for every export. Built in the main process once entities are
     settled; worker processes forked after that inherit it (linker, entities, duplicates) instead of receiving it."""
 
-    def __init__(self, stream: PaperStream, linker: Linker, rdf_encoding: str):
+    def __init__(self, stream: PaperStream, linker: Linker, rdf_encoding: str, pairs: PairCounts):
         self.stream, self.linker, self.entities = stream, linker, linker.entities()
-        self.rdf_encoding = rdf_encoding
+        self.rdf_encoding, self.pairs = rdf_encoding, pairs
 
-    def encode(self, frame: bytes, view_threshold: int | None) -> EncodedBatch:
+    def encode(self, frame: bytes, view_threshold: int | None, ship: bool = False) -> EncodedBatch:
         started = time.perf_counter()
         linked = []
         for item in pickle.loads(frame):
             final = self.stream.final(item.paper)
             linked.append(self.linker.link_paper(item if final is item.paper else replace(item, paper=final)))
-        return encode_batch(linked, self.entities, view_threshold, self.rdf_encoding,
-                            link_seconds=time.perf_counter() - started)
+        return encode_batch(linked, self.entities, view_threshold, self.rdf_encoding, self.pairs,
+                            link_seconds=time.perf_counter() - started, ship=ship)
 
 
 _PASS_TWO: _PassTwo | None = None  # what forked pass-two workers inherit
 
 
 def _encode_in_worker(frame: bytes, view_threshold: int | None) -> EncodedBatch:
-    return _PASS_TWO.encode(frame, view_threshold)
+    return _PASS_TWO.encode(frame, view_threshold, ship=True)
 
 
 def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggregates, workers: int,
@@ -323,8 +324,7 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             for stage, spent in batch.seconds.items():
                 seconds[stage] += spent
             started = time.perf_counter()
-            for facts in batch.facts:
-                aggregates.add_facts(facts)
+            aggregates.add_batch(batch.facts, batch.pair_keys)
             now = time.perf_counter()
             seconds["graph"] += now - started
             for stage, writer, data in (("export rdf", rdf, batch.rdf), ("export graphml", graphml, batch.graphml),

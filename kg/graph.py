@@ -17,9 +17,10 @@ bounded candidate set of papers for the HTML view, and `view_graph()` gives the 
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from operator import itemgetter
 
@@ -70,7 +71,8 @@ def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str
 @dataclass(frozen=True)
 class PaperFacts:
     """What the corpus-wide aggregates need of one linked paper: small, so worker processes can send it back.
-    `view` (the paper and its links) comes only for papers that may still make the HTML view."""
+    `view` (the paper and its links) comes only for papers that may still make the HTML view; from a worker
+    process, pickled (`shipped`): only the few papers that make the view are unpickled, by `view_graph`."""
 
     paper_id: str
     entity_ids: tuple[str, ...]  # sorted
@@ -78,7 +80,13 @@ class PaperFacts:
     statements: tuple[tuple[str, str, str], ...]  # (source, relation, target)
     results: int
     results_with_dataset: int
-    view: tuple[Paper, tuple[Link, ...]] | None
+    view: tuple[Paper, tuple[Link, ...]] | bytes | None
+
+    def shipped(self) -> PaperFacts:
+        """These facts with the view pickled, to send from a worker process."""
+        if self.view is None or isinstance(self.view, bytes):
+            return self
+        return replace(self, view=pickle.dumps(self.view, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def paper_facts(item: LinkedPaper, view_threshold: int | None) -> PaperFacts:
@@ -102,13 +110,13 @@ class GraphAggregates:
         self.papers_with_links = 0
         self.paper_counts: Counter = Counter()
         self.links_per_relation: Counter = Counter()
-        self.co_occurrence: Counter = Counter()
+        self.pairs = PairCounts(entities)  # co-occurrence weights
         self.statement_papers: Counter = Counter()  # (source, relation, target) → papers stating it
         self.results = 0
         self.papers_with_results = 0
         self.results_with_dataset = 0
         self._view_size = view_size
-        self._view_papers: list[tuple[int, str, Paper, tuple[Link, ...]]] = []
+        self._view_papers: list[tuple[int, str, tuple[Paper, tuple[Link, ...]] | bytes]] = []
         self._view_threshold = 0  # a paper with fewer links can no longer make the view
         self._co_occurrences: tuple[int, CoOccurrences] | None = None
 
@@ -120,18 +128,26 @@ class GraphAggregates:
     def add(self, item: LinkedPaper) -> None:
         self.add_facts(paper_facts(item, self.view_threshold()))
 
-    def add_facts(self, facts: PaperFacts) -> None:
+    def add_batch(self, facts: list[PaperFacts], pair_keys: np.ndarray) -> None:
+        """The facts of a batch of papers, their co-occurring pairs already counted into keys
+        (`PairCounts.keys_of`, in the worker that encoded the batch)."""
+        for paper in facts:
+            self.add_facts(paper, count_pairs=False)
+        self.pairs.add(pair_keys)
+
+    def add_facts(self, facts: PaperFacts, count_pairs: bool = True) -> None:
         self.papers += 1
         self.papers_with_links += bool(facts.relations)
         self.paper_counts.update(facts.entity_ids)
         self.links_per_relation.update(facts.relations)
-        self.co_occurrence.update(combinations(facts.entity_ids, 2))
+        if count_pairs:
+            self.pairs.add_paper(facts.entity_ids)
         self.statement_papers.update(facts.statements)
         self.results += facts.results
         self.papers_with_results += bool(facts.results)
         self.results_with_dataset += facts.results_with_dataset
         if self._view_size and facts.view is not None and len(facts.relations) >= self._view_threshold:
-            self._view_papers.append((len(facts.relations), facts.paper_id, *facts.view))
+            self._view_papers.append((len(facts.relations), facts.paper_id, facts.view))
             if len(self._view_papers) >= 2 * self._view_size:
                 self._prune_view()
 
@@ -145,7 +161,7 @@ class GraphAggregates:
         """The co-occurrence weights as arrays, for the sorted and per-entity readings the exports make of them
         (made once for the papers added so far)."""
         if self._co_occurrences is None or self._co_occurrences[0] != self.papers:
-            self._co_occurrences = (self.papers, CoOccurrences(self.co_occurrence))
+            self._co_occurrences = (self.papers, CoOccurrences(self.pairs.ids, *self.pairs.counts()))
         return self._co_occurrences[1]
 
     def entity_relation_edges(self) -> list[tuple[str, str, str, int]]:
@@ -165,7 +181,8 @@ class GraphAggregates:
         graph = nx.MultiDiGraph(node_totals={"paper": self.papers, **Counter(e.type for e in self.entities.values())})
         for entity in self.entities.values():
             graph.add_node(entity_node(entity.id), **entity_attributes(entity, self.paper_counts.get(entity.id, 0)))
-        for _, _, paper, links in sorted(self._view_papers, key=lambda item: item[1]):
+        for _, _, view in sorted(self._view_papers, key=lambda item: item[1]):
+            paper, links = pickle.loads(view) if isinstance(view, bytes) else view
             graph.add_node(paper_node(paper.id), **paper_attributes(paper))
             for link in links:
                 graph.add_edge(paper_node(paper.id), entity_node(link.entity_id), key=link.relation,
@@ -179,27 +196,107 @@ class GraphAggregates:
         return graph
 
 
+class PairCounts:
+    """How many papers link each pair of entities, counted as int64 keys in numpy arrays: lower id's rank × number
+    of entities + higher id's rank, ranks in id order, so the keys sort as the pairs do. (A Counter of id pairs
+    cost ~35 µs a paper in the main process, which every worker's batches pass through.) Keys arrive in batches
+    (`keys_of` runs where the batch was encoded) and are merged by sorting, once enough are pending."""
+
+    _MERGE_AT = 4_000_000  # pending keys (32 MB)
+
+    def __init__(self, entity_ids: Iterable[str]):
+        self.ids = sorted(entity_ids)
+        self._rank = dict(zip(self.ids, range(len(self.ids))))
+        self._keys = np.empty(0, dtype=np.int64)
+        self._weights = np.empty(0, dtype=np.int64)
+        self._pending: list[np.ndarray] = []
+        self._pending_keys = 0
+        self._paper_keys: list[int] = []  # from `add_paper`
+
+    def keys_of(self, papers: Iterable[tuple[str, ...]]) -> np.ndarray:
+        """The keys of every pair of entities of each paper (each paper's entity ids sorted and distinct)."""
+        keys: list[int] = []
+        for entity_ids in papers:
+            keys.extend(self._paper_pairs(entity_ids))
+        return np.array(keys, dtype=np.int64)
+
+    def _paper_pairs(self, entity_ids: tuple[str, ...]) -> list[int]:
+        count, rank = len(self.ids), self._rank
+        try:
+            ranks = [rank[entity_id] for entity_id in entity_ids]
+        except KeyError as missing:
+            raise ValueError(f"entity {missing} is linked but not among the graph's entities") from None
+        return [first * count + second for first, second in combinations(ranks, 2)]
+
+    def add(self, keys: np.ndarray) -> None:
+        self._pending.append(keys)
+        self._pending_keys += len(keys)
+        if self._pending_keys >= self._MERGE_AT:
+            self._merge()
+
+    def add_paper(self, entity_ids: tuple[str, ...]) -> None:
+        """One paper's pairs (the in-memory build adds paper by paper)."""
+        self._paper_keys.extend(self._paper_pairs(entity_ids))
+        if len(self._paper_keys) >= self._MERGE_AT:
+            self._merge()
+
+    def _merge(self) -> None:
+        if self._paper_keys:
+            self._pending.append(np.array(self._paper_keys, dtype=np.int64))
+            self._paper_keys = []
+        if not self._pending:
+            return
+        pending = np.concatenate(self._pending)
+        self._pending, self._pending_keys = [], 0
+        pending.sort()
+        keys, weights = _runs(pending, np.ones(len(pending), dtype=np.int64))
+        if len(self._keys):  # two sorted runs: a stable sort merges them in one pass
+            keys, weights = np.concatenate([self._keys, keys]), np.concatenate([self._weights, weights])
+            order = np.argsort(keys, kind="stable")
+            keys, weights = _runs(keys[order], weights[order])
+        self._keys, self._weights = keys, weights
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(lower rank, higher rank, weight) of every pair counted, sorted by pair."""
+        self._merge()
+        count = max(1, len(self.ids))
+        return self._keys // count, self._keys % count, self._weights
+
+
+def _runs(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key of sorted `keys` once, with the sum of its weights."""
+    if not len(keys):
+        return keys, weights
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.add.reduceat(weights, starts)
+
+
 class CoOccurrences:
-    """Co-occurrence weights ((lower id, higher id) → papers) as numpy arrays of id ranks: a 10k build has ~130,000
-    pairs, and sorting or ranking them as tuples of strings took most of a second."""
+    """Co-occurrence weights as numpy arrays of id ranks, sorted by pair: a 10k build has ~130,000 pairs, and
+    sorting or ranking them as tuples of strings took most of a second."""
 
-    def __init__(self, weights: dict[tuple[str, str], int]):
-        firsts, seconds = list(map(itemgetter(0), weights)), list(map(itemgetter(1), weights))
-        self.ids = sorted(set(firsts) | set(seconds))  # rank order is string order
-        rank = dict(zip(self.ids, range(len(self.ids)))).__getitem__
-        self.first = np.fromiter(map(rank, firsts), dtype=np.int64, count=len(firsts))
-        self.second = np.fromiter(map(rank, seconds), dtype=np.int64, count=len(seconds))
-        self.weight = np.fromiter(weights.values(), dtype=np.int64, count=len(firsts))
+    def __init__(self, ids: list[str], first: np.ndarray, second: np.ndarray, weight: np.ndarray):
+        self.ids, self.first, self.second, self.weight = ids, first, second, weight
 
-    def _pairs(self, order: np.ndarray) -> Iterator[tuple[str, str, int]]:
+    @classmethod
+    def of(cls, weights: dict[tuple[str, str], int]) -> CoOccurrences:
+        """From weights by (lower id, higher id)."""
+        ids = sorted({entity_id for pair in weights for entity_id in pair})
+        rank = {entity_id: index for index, entity_id in enumerate(ids)}
+        ranked = sorted(((rank[first], rank[second]), weight) for (first, second), weight in weights.items())
+        return cls(ids, *(np.array(column, dtype=np.int64).reshape(-1)
+                          for column in ([p[0][0] for p in ranked], [p[0][1] for p in ranked], [p[1] for p in ranked])))
+
+    def _pairs(self, chosen: np.ndarray | None = None) -> Iterator[tuple[str, str, int]]:
         ids = self.ids
-        for first, second, weight in zip(self.first[order].tolist(), self.second[order].tolist(),
-                                         self.weight[order].tolist()):
-            yield ids[first], ids[second], weight
+        first, second, weight = ((self.first, self.second, self.weight) if chosen is None else
+                                 (self.first[chosen], self.second[chosen], self.weight[chosen]))
+        for lower, higher, papers in zip(first.tolist(), second.tolist(), weight.tolist()):
+            yield ids[lower], ids[higher], papers
 
     def sorted(self) -> Iterator[tuple[str, str, int]]:
         """(first id, second id, weight) ordered by the pair."""
-        return self._pairs(np.lexsort((self.second, self.first)))
+        return self._pairs()
 
     def strongest(self, per_entity: int) -> Iterator[tuple[str, str, int]]:
         """The pairs that are among the `per_entity` heaviest of either of their entities (ties: the partner
@@ -213,8 +310,7 @@ class CoOccurrences:
         grouped = entity[order]
         starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
         place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-        chosen = np.unique(order[place < per_entity] % len(self.first))  # back to pair indices, each once
-        return self._pairs(chosen[np.lexsort((self.second[chosen], self.first[chosen]))])
+        return self._pairs(np.unique(order[place < per_entity] % len(self.first)))  # pair indices, each once, in order
 
 
 def build_graph(linked: LinkedGraph) -> nx.MultiDiGraph:

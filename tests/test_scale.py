@@ -207,7 +207,36 @@ def test_co_occurrence_arrays_sort_and_rank_pairs_as_the_plain_definitions_do():
         for _ in range(generator.randint(0, 40)):
             pair = tuple(sorted(generator.sample(names, 2)))
             weights[pair] = weights.get(pair, 0) + generator.randint(1, 3)
-        arrays = CoOccurrences(weights)
+        arrays = CoOccurrences.of(weights)
         assert list(arrays.sorted()) == [(a, b, w) for (a, b), w in sorted(weights.items())]
         for per_entity in (1, 2, 8):
             assert list(arrays.strongest(per_entity)) == _strongest_by_sorting(weights, per_entity)
+
+
+def test_pair_counts_merge_batches_and_single_papers_into_the_weights_of_every_pair(monkeypatch):
+    """Co-occurrence weights are counted as integer keys, in batches from the workers and paper by paper in memory,
+    merged whenever enough are pending: the same weights as counting every pair of every paper."""
+    import random
+    from collections import Counter
+    from itertools import combinations
+
+    from kg.graph import PairCounts
+
+    monkeypatch.setattr(PairCounts, "_MERGE_AT", 7)  # merge often
+    generator = random.Random(5)
+    ids = ["method:b", "dataset:a", "task:zz", "method:a-1", "x", "é", "architecture:q"]
+    pairs, expected = PairCounts(ids), Counter()
+    for _ in range(60):
+        papers = [tuple(sorted(generator.sample(ids, generator.randint(0, 5)))) for _ in range(generator.randint(0, 4))]
+        for paper in papers:
+            expected.update(combinations(paper, 2))
+        if generator.random() < 0.5:
+            pairs.add(pairs.keys_of(papers))
+        else:
+            for paper in papers:
+                pairs.add_paper(paper)
+    first, second, weight = pairs.counts()
+    counted = {(pairs.ids[a], pairs.ids[b]): w for a, b, w in zip(first.tolist(), second.tolist(), weight.tolist())}
+    assert counted == dict(expected) and list(counted) == sorted(expected)
+    with pytest.raises(ValueError, match="not among the graph's entities"):
+        pairs.keys_of([("dataset:a", "unknown")])

@@ -8,8 +8,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from kg.export import graphml, mentions, rdf
-from kg.graph import PaperFacts, paper_facts
+from kg.graph import PairCounts, PaperFacts, paper_facts
 from kg.linking import LinkedPaper
 from kg.model import Entity
 
@@ -17,6 +19,7 @@ from kg.model import Entity
 @dataclass
 class EncodedBatch:
     facts: list[PaperFacts]
+    pair_keys: np.ndarray  # the papers' co-occurring entity pairs (kg.graph.PairCounts.keys_of)
     rdf: bytes  # Turtle statements or N-Triples (kg.export.rdf.encode_papers)
     graphml: bytes
     mentions: bytes
@@ -24,7 +27,8 @@ class EncodedBatch:
 
 
 def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view_threshold: int | None,
-                 rdf_encoding: str, link_seconds: float = 0.0) -> EncodedBatch:
+                 rdf_encoding: str, pairs: PairCounts, link_seconds: float = 0.0, ship: bool = False) -> EncodedBatch:
+    """`ship`: the batch goes to another process (the view data of its facts is pickled, see `PaperFacts.shipped`)."""
     items = list(items)
     clock = [time.perf_counter()]
 
@@ -34,6 +38,9 @@ def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view
         return spent
 
     facts = [paper_facts(item, view_threshold) for item in items]
+    pair_keys = pairs.keys_of(paper.entity_ids for paper in facts)
+    if ship:
+        facts = [paper.shipped() for paper in facts]
     seconds = {"link": link_seconds, "graph": lap()}
     rdf_bytes = rdf.encode_papers(items, rdf_encoding)
     seconds["export rdf"] = lap()
@@ -41,4 +48,4 @@ def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view
     seconds["export graphml"] = lap()
     mentions_bytes = b"".join(mentions.encode_paper(item, entities) for item in items)
     seconds["export mentions"] = lap()
-    return EncodedBatch(facts, rdf_bytes, graphml_bytes, mentions_bytes, seconds)
+    return EncodedBatch(facts, pair_keys, rdf_bytes, graphml_bytes, mentions_bytes, seconds)
