@@ -309,6 +309,11 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
         _PASS_TWO = None
 
 
+def _view_layout(aggregates: GraphAggregates, max_nodes: int) -> tuple[dict[str, tuple[float, float]], float]:
+    """Where the HTML page draws its nodes, and the seconds that took (run in a forked child)."""
+    return layout_positions_timed(aggregates.view_skeleton(), max_nodes)
+
+
 def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
             html_max_nodes: int, workers: int = 1) -> None:
     """Write every export from one ordered stream of encoded batches; each file appears atomically at the end.
@@ -332,14 +337,14 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 writer.add_encoded(data)
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
-        started = time.perf_counter()
-        view = aggregates.view_graph()
-        now = time.perf_counter()
-        seconds["graph"] += now - started
-        # with workers, the HTML layout is computed on another core while this process finishes the other files and
-        # the rest of the page
-        layout = ForkedCall(layout_positions_timed, view, html_max_nodes) if workers > 1 else None
+        # with workers, the HTML layout is computed on another core, from the view's skeleton, while this process
+        # builds the view graph, finishes the other files and the rest of the page
+        layout = ForkedCall(_view_layout, aggregates, html_max_nodes) if workers > 1 else None
         try:
+            started = time.perf_counter()
+            view = aggregates.view_graph()
+            now = time.perf_counter()
+            seconds["graph"] += now - started
             started = time.perf_counter()
             files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
             now = time.perf_counter()

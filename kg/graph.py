@@ -21,6 +21,7 @@ import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 from itertools import combinations
 from operator import itemgetter
 
@@ -68,11 +69,19 @@ def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str
                 yield entity.id, relation, target
 
 
+class ShippedView(NamedTuple):
+    """A view candidate as a worker process sends it: its links' (entity id, relation), enough to lay the view out
+    (`GraphAggregates.view_skeleton`), and the paper with its links pickled, unpickled only if it makes the view."""
+
+    links: tuple[tuple[str, str], ...]
+    pickled: bytes
+
+
 @dataclass(frozen=True)
 class PaperFacts:
     """What the corpus-wide aggregates need of one linked paper: small, so worker processes can send it back.
     `view` (the paper and its links) comes only for papers that may still make the HTML view; from a worker
-    process, pickled (`shipped`): only the few papers that make the view are unpickled, by `view_graph`."""
+    process, as a `ShippedView` (`shipped`)."""
 
     paper_id: str
     entity_ids: tuple[str, ...]  # sorted
@@ -80,13 +89,14 @@ class PaperFacts:
     statements: tuple[tuple[str, str, str], ...]  # (source, relation, target)
     results: int
     results_with_dataset: int
-    view: tuple[Paper, tuple[Link, ...]] | bytes | None
+    view: tuple[Paper, tuple[Link, ...]] | ShippedView | None
 
     def shipped(self) -> PaperFacts:
         """These facts with the view pickled, to send from a worker process."""
-        if self.view is None or isinstance(self.view, bytes):
+        if self.view is None or isinstance(self.view, ShippedView):
             return self
-        return replace(self, view=pickle.dumps(self.view, protocol=pickle.HIGHEST_PROTOCOL))
+        links = tuple((link.entity_id, link.relation) for link in self.view[1])
+        return replace(self, view=ShippedView(links, pickle.dumps(self.view, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def paper_facts(item: LinkedPaper, view_threshold: int | None) -> PaperFacts:
@@ -116,7 +126,7 @@ class GraphAggregates:
         self.papers_with_results = 0
         self.results_with_dataset = 0
         self._view_size = view_size
-        self._view_papers: list[tuple[int, str, tuple[Paper, tuple[Link, ...]] | bytes]] = []
+        self._view_papers: list[tuple[int, str, tuple[Paper, tuple[Link, ...]] | ShippedView]] = []
         self._view_threshold = 0  # a paper with fewer links can no longer make the view
         self._co_occurrences: tuple[int, CoOccurrences] | None = None
 
@@ -174,6 +184,24 @@ class GraphAggregates:
             counts[relation] += papers
         return counts
 
+    def view_skeleton(self) -> nx.MultiDiGraph:
+        """The view graph's nodes with only their kind (and an entity's papers), and its link and hierarchy edges:
+        what selecting the view's nodes and laying them out read (`kg.export.html.layout_positions`), made without
+        unpickling the papers, so a build with workers can start the layout before the view graph is built."""
+        self._prune_view()
+        graph = nx.MultiDiGraph()
+        for entity in self.entities.values():
+            graph.add_node(entity_node(entity.id), kind=entity.type, papers=self.paper_counts.get(entity.id, 0))
+        for _, paper_id, view in sorted(self._view_papers, key=lambda item: item[1]):
+            node = paper_node(paper_id)
+            graph.add_node(node, kind="paper")
+            links = view.links if isinstance(view, ShippedView) else ((l.entity_id, l.relation) for l in view[1])
+            for entity_id, relation in links:
+                graph.add_edge(node, entity_node(entity_id), key=relation)
+        for source, relation, target in hierarchy_edges(self.entities):
+            graph.add_edge(entity_node(source), entity_node(target), key=relation)
+        return graph
+
     def view_graph(self) -> nx.MultiDiGraph:
         """What the HTML view can draw: every entity, the candidate papers with their links, hierarchy edges, and
         each entity's strongest co-occurrences. Node selection and the side panel read only these."""
@@ -182,7 +210,7 @@ class GraphAggregates:
         for entity in self.entities.values():
             graph.add_node(entity_node(entity.id), **entity_attributes(entity, self.paper_counts.get(entity.id, 0)))
         for _, _, view in sorted(self._view_papers, key=lambda item: item[1]):
-            paper, links = pickle.loads(view) if isinstance(view, bytes) else view
+            paper, links = pickle.loads(view.pickled) if isinstance(view, ShippedView) else view
             graph.add_node(paper_node(paper.id), **paper_attributes(paper))
             for link in links:
                 graph.add_edge(paper_node(paper.id), entity_node(link.entity_id), key=link.relation,

@@ -240,3 +240,31 @@ def test_pair_counts_merge_batches_and_single_papers_into_the_weights_of_every_p
     assert counted == dict(expected) and list(counted) == sorted(expected)
     with pytest.raises(ValueError, match="not among the graph's entities"):
         pairs.keys_of([("dataset:a", "unknown")])
+
+
+@pytest.fixture(scope="module")
+def two_listings_linked(two_listings):
+    return build(two_listings).linked
+
+
+@pytest.mark.parametrize("shipped", [False, True], ids=["in-process", "from-workers"])
+def test_view_skeleton_selects_and_lays_out_what_the_view_graph_shows(two_listings_linked, shipped):
+    """With workers, the HTML layout starts from the view's skeleton (kinds, paper counts, link and hierarchy edges)
+    before the view graph is built: it must choose the same nodes and edges to draw, under a budget that leaves most
+    papers out, whether the view data came from this process or pickled from a worker."""
+    from kg.export.html import _view
+    from kg.graph import GraphAggregates, ShippedView, paper_facts
+
+    linked = two_listings_linked
+    aggregates = GraphAggregates(linked.entities, view_size=60)
+    for item in linked.per_paper():
+        facts = paper_facts(item, aggregates.view_threshold())
+        aggregates.add_facts(facts.shipped() if shipped else facts)
+    if shipped:
+        assert any(isinstance(view, ShippedView) for _, _, view in aggregates._view_papers)
+    skeleton, view = aggregates.view_skeleton(), aggregates.view_graph()
+    papers_in_view = sum(1 for _, data in view.nodes(data=True) if data["kind"] == "paper")
+    assert 0 < papers_in_view < len(linked.papers)
+    for budget in (40, 150, 10_000):
+        kept, edges = _view(skeleton, budget)
+        assert (kept, edges) == _view(view, budget) and edges
