@@ -34,7 +34,7 @@ from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions_timed, render_page, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
-from kg.graph import GraphAggregates, PairCounts, build_graph
+from kg.graph import GraphAggregates, PairCounts, ViewCutoff, build_graph
 from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
 from kg.spool import BuildState, SegmentWriter, fingerprint, read_frames
@@ -122,7 +122,7 @@ def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "t
     entities = result.linked.entities
     summary = BuildSummary(result.corpus, entities, GraphAggregates(entities, view_size=html_max_nodes))
     papers = list(result.linked.per_paper())
-    batches = (encode_batch(papers[i:i + ENCODE_BATCH], entities, summary.aggregates.view_threshold(),
+    batches = (encode_batch(papers[i:i + ENCODE_BATCH], entities, summary.aggregates.view_cutoff(),
                             RdfWriter.encoding_for(rdf_format), summary.aggregates.pairs)
                for i in range(0, len(papers), ENCODE_BATCH))
     _export(batches, summary, Path(out_dir), rdf_format, html_max_nodes)
@@ -274,21 +274,21 @@ class _PassTwo:
         self.stream, self.linker, self.entities = stream, linker, linker.entities()
         self.rdf_encoding, self.pairs = rdf_encoding, pairs
 
-    def encode(self, frame: bytes, view_threshold: int | None, ship: bool = False) -> EncodedBatch:
+    def encode(self, frame: bytes, view_cutoff: ViewCutoff | None, ship: bool = False) -> EncodedBatch:
         started = time.perf_counter()
         linked = []
         for item in pickle.loads(frame):
             final = self.stream.final(item.paper)
             linked.append(self.linker.link_paper(item if final is item.paper else replace(item, paper=final)))
-        return encode_batch(linked, self.entities, view_threshold, self.rdf_encoding, self.pairs,
+        return encode_batch(linked, self.entities, view_cutoff, self.rdf_encoding, self.pairs,
                             link_seconds=time.perf_counter() - started, ship=ship)
 
 
 _PASS_TWO: _PassTwo | None = None  # what forked pass-two workers inherit
 
 
-def _encode_in_worker(frame: bytes, view_threshold: int | None) -> EncodedBatch:
-    return _PASS_TWO.encode(frame, view_threshold, ship=True)
+def _encode_in_worker(frame: bytes, view_cutoff: ViewCutoff | None) -> EncodedBatch:
+    return _PASS_TWO.encode(frame, view_cutoff, ship=True)
 
 
 def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggregates, workers: int,
@@ -298,12 +298,12 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
     frames = clock.timed("spool", (frame for path in segments for frame in read_frames(path)))
     if workers <= 1:
         for frame in frames:
-            yield pass_two.encode(frame, aggregates.view_threshold())
+            yield pass_two.encode(frame, aggregates.view_cutoff())
         return
     _PASS_TWO = pass_two
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from in_order(lambda frame: pool.submit(_encode_in_worker, frame, aggregates.view_threshold()),
+            yield from in_order(lambda frame: pool.submit(_encode_in_worker, frame, aggregates.view_cutoff()),
                                 frames, workers * IN_FLIGHT_PER_WORKER)
     finally:
         _PASS_TWO = None

@@ -99,14 +99,20 @@ class PaperFacts:
         return replace(self, view=ShippedView(links, pickle.dumps(self.view, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
-def paper_facts(item: LinkedPaper, view_threshold: int | None) -> PaperFacts:
-    """The facts of a paper; its view data when it has at least `view_threshold` links (None: never)."""
-    keep_view = view_threshold is not None and len(item.links) >= view_threshold
+ViewCutoff = tuple[int, str]  # (-links, paper id): the rank of the view's last candidate; lower ranks better
+
+
+def paper_facts(item: LinkedPaper, view_cutoff: ViewCutoff | None) -> PaperFacts:
+    """The facts of a paper; its view data when it ranks before `view_cutoff` (None: never)."""
+    keep_view = view_cutoff is not None and (-len(item.links), item.paper.id) < view_cutoff
     return PaperFacts(item.paper.id, tuple(sorted({link.entity_id for link in item.links})),
                       tuple(link.relation for link in item.links),
                       tuple((r.source_id, r.relation, r.target_id) for r in item.entity_relations),
                       len(item.results), sum(1 for r in item.results if r.dataset_id),
                       (item.paper, tuple(item.links)) if keep_view else None)
+
+
+_ANY_PAPER: ViewCutoff = (1, "")  # ranks before every paper's (-links <= 0)
 
 
 class GraphAggregates:
@@ -127,16 +133,18 @@ class GraphAggregates:
         self.results_with_dataset = 0
         self._view_size = view_size
         self._view_papers: list[tuple[int, str, tuple[Paper, tuple[Link, ...]] | ShippedView]] = []
-        self._view_threshold = 0  # a paper with fewer links can no longer make the view
+        self._view_cutoff: ViewCutoff = _ANY_PAPER  # a paper ranked after it can no longer make the view
         self._co_occurrences: tuple[int, CoOccurrences] | None = None
 
-    def view_threshold(self) -> int | None:
-        """The fewest links a paper needs to still be a view candidate (None: no view kept). Only grows, so a
-        worker deciding with an older value sends a superset."""
-        return self._view_threshold if self._view_size else None
+    def view_cutoff(self) -> ViewCutoff | None:
+        """The rank (-links, paper id) a paper must be before to still be a view candidate (None: no view kept): the
+        rank of the last of `view_size` candidates once there are that many. Only improves, so a worker deciding
+        with an older cutoff sends a superset; ranks are distinct (paper ids are), so ties cannot let extra papers
+        through."""
+        return self._view_cutoff if self._view_size else None
 
     def add(self, item: LinkedPaper) -> None:
-        self.add_facts(paper_facts(item, self.view_threshold()))
+        self.add_facts(paper_facts(item, self.view_cutoff()))
 
     def add_batch(self, facts: list[PaperFacts], pair_keys: np.ndarray) -> None:
         """The facts of a batch of papers, their co-occurring pairs already counted into keys
@@ -156,7 +164,7 @@ class GraphAggregates:
         self.results += facts.results
         self.papers_with_results += bool(facts.results)
         self.results_with_dataset += facts.results_with_dataset
-        if self._view_size and facts.view is not None and len(facts.relations) >= self._view_threshold:
+        if self._view_size and facts.view is not None and (-len(facts.relations), facts.paper_id) < self._view_cutoff:
             self._view_papers.append((len(facts.relations), facts.paper_id, facts.view))
             if len(self._view_papers) >= 2 * self._view_size:
                 self._prune_view()
@@ -165,7 +173,7 @@ class GraphAggregates:
         self._view_papers.sort(key=lambda item: (-item[0], item[1]))
         del self._view_papers[self._view_size:]
         if len(self._view_papers) == self._view_size:
-            self._view_threshold = self._view_papers[-1][0]
+            self._view_cutoff = (-self._view_papers[-1][0], self._view_papers[-1][1])
 
     def co_occurrences(self) -> CoOccurrences:
         """The co-occurrence weights as arrays, for the sorted and per-entity readings the exports make of them

@@ -258,7 +258,7 @@ def test_view_skeleton_selects_and_lays_out_what_the_view_graph_shows(two_listin
     linked = two_listings_linked
     aggregates = GraphAggregates(linked.entities, view_size=60)
     for item in linked.per_paper():
-        facts = paper_facts(item, aggregates.view_threshold())
+        facts = paper_facts(item, aggregates.view_cutoff())
         aggregates.add_facts(facts.shipped() if shipped else facts)
     if shipped:
         assert any(isinstance(view, ShippedView) for _, _, view in aggregates._view_papers)

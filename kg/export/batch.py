@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kg.export import graphml, mentions, rdf
-from kg.graph import PairCounts, PaperFacts, paper_facts
+from kg.graph import PairCounts, PaperFacts, ViewCutoff, paper_facts
 from kg.linking import LinkedPaper
 from kg.model import Entity
 
@@ -26,7 +26,7 @@ class EncodedBatch:
     seconds: dict[str, float] = field(default_factory=dict)  # stage → seconds spent encoding this batch
 
 
-def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view_threshold: int | None,
+def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view_cutoff: ViewCutoff | None,
                  rdf_encoding: str, pairs: PairCounts, link_seconds: float = 0.0, ship: bool = False) -> EncodedBatch:
     """`ship`: the batch goes to another process (the view data of its facts is pickled, see `PaperFacts.shipped`)."""
     items = list(items)
@@ -37,7 +37,7 @@ def encode_batch(items: Iterable[LinkedPaper], entities: dict[str, Entity], view
         spent, clock[0] = now - clock[0], now
         return spent
 
-    facts = [paper_facts(item, view_threshold) for item in items]
+    facts = [paper_facts(item, view_cutoff) for item in items]
     pair_keys = pairs.keys_of(paper.entity_ids for paper in facts)
     if ship:
         facts = [paper.shipped() for paper in facts]
