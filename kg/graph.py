@@ -166,7 +166,10 @@ class GraphAggregates:
         self.results_with_dataset += facts.results_with_dataset
         if self._view_size and facts.view is not None and (-len(facts.relations), facts.paper_id) < self._view_cutoff:
             self._view_papers.append((len(facts.relations), facts.paper_id, facts.view))
-            if len(self._view_papers) >= 2 * self._view_size:
+            # pruned first when there are enough candidates to set a cutoff, then after each quarter of the view
+            # more: a tighter cutoff sooner means fewer candidates pickled by the workers
+            spare = self._view_size // 4 if self._view_cutoff != _ANY_PAPER else 0
+            if len(self._view_papers) >= self._view_size + spare:
                 self._prune_view()
 
     def _prune_view(self) -> None:
