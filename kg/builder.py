@@ -356,6 +356,7 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             html, layout_seconds = None, 0.0
             if layout is not None:
                 page = PageData.of(view, html_max_nodes)
+                page.encode()
                 positions, layout_seconds = layout.result()
                 html = render_page(page, positions)
             files.append(write_html(view, out, html_max_nodes, html=html))
