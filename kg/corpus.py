@@ -69,6 +69,8 @@ class Corpus:
 
 def clean_text(text: str) -> str:
     """Collapse whitespace and drop characters that XML (GraphML, RDF/XML) cannot hold."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text  # already clean: printable text holds no XML-illegal character and no whitespace but spaces
     return " ".join(without_xml_illegal(text).split())
 
 

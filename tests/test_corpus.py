@@ -163,3 +163,21 @@ def test_paper_ids_are_stable_and_safe(seed_files):
     assert len(set(first)) == len(first)
     assert all(ch.isalnum() or ch in "-._~" for pid in first for ch in pid)
     assert Counter(len(pid) > 0 for pid in first)[True] == 404
+
+
+def test_clean_text_gives_what_collapsing_whitespace_and_dropping_xml_illegal_characters_gives():
+    """`clean_text` returns clean text as it is (a fast path for nearly every title and abstract); whatever it is
+    given, the result is the full rule's: XML-illegal characters become spaces, whitespace runs one space, no
+    space at either end."""
+    import random
+
+    from kg.corpus import clean_text
+    from kg.text import without_xml_illegal
+
+    alphabet = (["a", "Z", "1", " ", "  ", "é", "∑", "<", "&"] + [chr(c) for c in range(0x20)]
+                + ["\x7f", "\x85", "\xa0", "\u2000", "\u2028", "\u2029", "\u3000", "\ufeff", "\ufffe", "\uffff"])
+    generator = random.Random(3)
+    samples = ["A clean title", " leading", "trailing ", "two  spaces", ""]
+    samples += ["".join(generator.choice(alphabet) for _ in range(generator.randint(0, 12))) for _ in range(5000)]
+    for text in samples:
+        assert clean_text(text) == " ".join(without_xml_illegal(text).split()), repr(text)
