@@ -149,8 +149,9 @@ class Linker:
                                              mention.type, mention.confidence))
         return found
 
-    def count(self, observations: Iterable[NameObservation]) -> None:
-        """Pass one: add a paper's (or a batch's) observations to the corpus-wide counts."""
+    def count(self, observations: Iterable[NameObservation | tuple]) -> None:
+        """Pass one: add a paper's (or a batch's) observations to the corpus-wide counts (NameObservations, or
+        tuples of their fields, as workers send them)."""
         if self._entities is not None:
             raise RuntimeError("entities are settled: observe every paper before linking any")
         for entity_id, family_id, extracted_key, text, long_form, kind, confidence in observations:
