@@ -45,6 +45,7 @@ def doc_lowered(doc: Doc) -> str:
 
 _WORDS_KEY = "paperkg_words"
 _WORD = re.compile(r"[\w-]+")
+_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "_-")})
 
 
 def doc_words(doc: Doc) -> dict[str, None]:
@@ -53,7 +54,11 @@ def doc_words(doc: Doc) -> dict[str, None]:
     word character; checked for every code point.) A dict, not a set: `Doc.to_bytes` serialises `user_data`."""
     words = doc.user_data.get(_WORDS_KEY)
     if words is None:
-        words = doc.user_data[_WORDS_KEY] = dict.fromkeys(_WORD.findall(doc_lowered(doc)))
+        lowered = doc_lowered(doc)
+        # ASCII text (nearly every abstract): every character that is not a word character or a hyphen made a space
+        # and the rest split, twice as fast as finding the runs with the pattern, and the same words in the same order
+        found = lowered.translate(_ASCII_NON_WORD).split() if lowered.isascii() else _WORD.findall(lowered)
+        words = doc.user_data[_WORDS_KEY] = dict.fromkeys(found)
     return words
 
 

@@ -616,3 +616,19 @@ def test_short_form_uses_are_what_the_whole_word_pattern_finds():
             assert uses == expected(short, text), (short, text)
             found += len(uses)
     assert found > 1000
+
+
+def test_doc_words_are_the_word_runs_the_pattern_finds(nlp):
+    """`doc_words` (the head-noun prefilter of the phrase detectors) splits ASCII text by translating non-word
+    characters to spaces: the same words, in the same order, as the `[\\w-]+` runs of the lower-cased text, ASCII or
+    not."""
+    import random
+    import re
+
+    from extractors.spans import doc_words
+
+    rng = random.Random(8)
+    pieces = ["image", "Generation", "-", "_", " ", "\n\n", ".", ",", "(", ")", "/", "3D", "é", "ß", "∑", "'", "~", "\t"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert list(doc_words(nlp.make_doc(text))) == list(dict.fromkeys(re.findall(r"[\w-]+", text.lower()))), text
