@@ -45,7 +45,8 @@ def doc_lowered(doc: Doc) -> str:
 
 _WORDS_KEY = "paperkg_words"
 _WORD = re.compile(r"[\w-]+")
-_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not (chr(code).isalnum() or chr(code) in "_-")})
+_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128)
+                                 if not (chr(code).isalnum() or chr(code) in "_-")})
 
 
 def doc_words(doc: Doc) -> dict[str, None]:

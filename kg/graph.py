@@ -21,9 +21,8 @@ import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import NamedTuple
 from itertools import combinations
-from operator import itemgetter
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -206,7 +205,8 @@ class GraphAggregates:
         for _, paper_id, view in sorted(self._view_papers, key=lambda item: item[1]):
             node = paper_node(paper_id)
             graph.add_node(node, kind="paper")
-            links = view.links if isinstance(view, ShippedView) else ((l.entity_id, l.relation) for l in view[1])
+            links = (view.links if isinstance(view, ShippedView)
+                     else ((link.entity_id, link.relation) for link in view[1]))
             for entity_id, relation in links:
                 graph.add_edge(node, entity_node(entity_id), key=relation)
         for source, relation, target in hierarchy_edges(self.entities):
