@@ -67,6 +67,7 @@ class NameDetector:
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
         self.word_shape = Memo(self._word_shape)
+        self.chunk_names = Memo(self._chunk_names)
         self._is_name = Memo(self._name_test)
         self.key_of = Memo(normalise_name)  # the linker's key of a name as written
         self.family_guess = Memo(self._family_guess)  # (guesses are frozen: one object may stand for many mentions)
@@ -87,29 +88,35 @@ class NameDetector:
         first = _FIRST_CHUNK_WITH_TWO_CAPITALS.match(text)
         chunks = [first.span()] if first else []
         chunks.extend(chunk.span(1) for chunk in _CHUNK_WITH_TWO_CAPITALS.finditer(text))
-        words = (word for start, end in chunks for word in _WORD.finditer(text, start, end))
-        for match in words:
-            raw = match.group()
-            known = self.word_shape[raw]
-            if known is _NOT_A_NAME:
-                continue
-            lead, word, shape = known
-            start = match.start() + lead
-            end = start + len(word)
-            suffix = _NAME_SUFFIX.match(text, end)
-            if suffix is None and shape == "acronym" and len(word) <= 3:
-                suffix = _ACRONYM_AFTER_PREFIX.match(text, end)  # "MS COCO": a short prefix and an acronym
-            if suffix and shape and lead == 0 and len(word) == len(raw):
-                word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ", "MS COCO"
-                shape = name_shape(word) or shape
-            if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
-                continue
-            entry = self.entry_of[word]
-            if entry is not None and entry.generic:
-                continue  # an umbrella concept
-            span = doc.char_span(start, end, alignment_mode="contract")
-            if span is not None and span.start_char == start and span.end_char == end:
-                yield span, shape, entry  # entry: a catalog name spelled another way ("CIFAR10-C"), or the same
+        for chunk_start, chunk_end in chunks:
+            for offset, raw_length, (lead, word, shape) in self.chunk_names[text[chunk_start:chunk_end]]:
+                start = chunk_start + offset + lead
+                end = start + len(word)
+                suffix = _NAME_SUFFIX.match(text, end)
+                if suffix is None and shape == "acronym" and len(word) <= 3:
+                    suffix = _ACRONYM_AFTER_PREFIX.match(text, end)  # "MS COCO": a short prefix and an acronym
+                if suffix and shape and lead == 0 and len(word) == raw_length:
+                    word, end = word + suffix.group(), end + len(suffix.group())  # "MVTec AD", "CelebA HQ", "MS COCO"
+                    shape = name_shape(word) or shape
+                if shape is None or word in self.stoplist or word.rstrip("s") in self.stoplist:
+                    continue
+                entry = self.entry_of[word]
+                if entry is not None and entry.generic:
+                    continue  # an umbrella concept
+                span = doc.char_span(start, end, alignment_mode="contract")
+                if span is not None and span.start_char == start and span.end_char == end:
+                    yield span, shape, entry  # entry: a catalog name spelled another way ("CIFAR10-C"), or the same
+
+    def _chunk_names(self, chunk: str) -> tuple:
+        """(offset, length, word shape) of each word of a whitespace-delimited chunk that may be a name; memoised
+        per chunk, as chunks recur ("ImageNet,", "(FID)"). A chunk follows whitespace or opens the text, so the
+        words found in it alone are those found in it in place."""
+        found = []
+        for match in _WORD.finditer(chunk):
+            known = self.word_shape[match.group()]
+            if known is not _NOT_A_NAME:
+                found.append((match.start(), match.end() - match.start(), known))
+        return tuple(found)
 
     def _word_shape(self, raw: str):
         """What a word of the text is as a candidate name, before its context: the offset and text of the name in
