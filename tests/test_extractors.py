@@ -632,3 +632,28 @@ def test_doc_words_are_the_word_runs_the_pattern_finds(nlp):
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         assert list(doc_words(nlp.make_doc(text))) == list(dict.fromkeys(re.findall(r"[\w-]+", text.lower()))), text
+
+
+def test_name_words_found_in_a_chunk_alone_are_those_found_in_place(seed_files):
+    """The name detector memoises each whitespace-delimited chunk's candidate words, read from the chunk alone: the
+    word pattern must find the same words there as in the paper's text (its look-behind never reaches before a
+    chunk, which follows whitespace or opens the text). Checked on every seed paper and on hostile pieces."""
+    import random
+
+    from extractors.name_detector import _CHUNK_WITH_TWO_CAPITALS, _FIRST_CHUNK_WITH_TWO_CAPITALS, _WORD
+    from kg.corpus import read_corpus
+
+    texts = [paper.text for paper in read_corpus(seed_files).papers]
+    rng = random.Random(4)
+    pieces = ["GAN", "ImageNet", "-", "@", "/", ".", " ", "\n", "v2", "(", "CLIP-based", "é", "x", "+"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(3000)]
+    checked = 0
+    for text in texts:
+        first = _FIRST_CHUNK_WITH_TWO_CAPITALS.match(text)
+        chunks = ([first.span()] if first else []) + [m.span(1) for m in _CHUNK_WITH_TWO_CAPITALS.finditer(text)]
+        for start, end in chunks:
+            in_place = [m.span() for m in _WORD.finditer(text, start, end)]
+            alone = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+            assert alone == in_place, (text, start, end)
+            checked += 1
+    assert checked > 1000
