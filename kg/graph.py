@@ -302,11 +302,16 @@ class PairCounts:
         return self._keys // count, self._keys % count, self._weights
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a non-empty sorted array starts."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+
+
 def _runs(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct key of sorted `keys` once, with the sum of its weights."""
     if not len(keys):
         return keys, weights
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    starts = _run_starts(keys)
     return keys[starts], np.add.reduceat(weights, starts)
 
 
@@ -321,10 +326,11 @@ class CoOccurrences:
     def of(cls, weights: dict[tuple[str, str], int]) -> CoOccurrences:
         """From weights by (lower id, higher id)."""
         ids = sorted({entity_id for pair in weights for entity_id in pair})
-        rank = {entity_id: index for index, entity_id in enumerate(ids)}
-        ranked = sorted(((rank[first], rank[second]), weight) for (first, second), weight in weights.items())
-        return cls(ids, *(np.array(column, dtype=np.int64).reshape(-1)
-                          for column in ([p[0][0] for p in ranked], [p[0][1] for p in ranked], [p[1] for p in ranked])))
+        rank, count = {entity_id: index for index, entity_id in enumerate(ids)}, max(1, len(ids))
+        keys = np.array([rank[first] * count + rank[second] for first, second in weights], dtype=np.int64)
+        order = np.argsort(keys)
+        keys, papers = keys[order], np.array(list(weights.values()), dtype=np.int64)[order]
+        return cls(ids, keys // count, keys % count, papers)
 
     def _pairs(self, chosen: np.ndarray | None = None) -> Iterator[tuple[str, str, int]]:
         ids = self.ids
@@ -346,8 +352,7 @@ class CoOccurrences:
         partner = np.concatenate((self.second, self.first))
         weight = np.concatenate((self.weight, self.weight))
         order = np.lexsort((partner, -weight, entity))  # by entity, then heaviest, then partner
-        grouped = entity[order]
-        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        starts = _run_starts(entity[order])
         place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
         return self._pairs(np.unique(order[place < per_entity] % len(self.first)))  # pair indices, each once, in order
 
