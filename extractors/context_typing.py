@@ -49,7 +49,8 @@ class ContextTyper:
         self.suffix_lengths = sorted({len(suffix) for suffix in self.suffixes}, reverse=True)
         self.naming_verbs = set(cues["naming_verbs"])
         self.head_continuations = set(cues["head_continuations"])
-        self.dataset_context = re.compile(rf"(?:{alternation(cues['dataset_context'])})\s+(?:the\s+)?$", re.IGNORECASE)
+        context_phrases = alternation(cues["dataset_context"], ignore_case=True)
+        self.dataset_context = re.compile(rf"(?:{context_phrases})\s+(?:the\s+)?$", re.IGNORECASE)
         # Every context phrase is two or more words, so the text before a name can only match if its last word
         # is a phrase's last word (or "the"): checked first, as the end-anchored alternation is slow to search.
         self.dataset_context_last_words = {phrase.split()[-1].lower() for phrase in cues["dataset_context"]} | {"the"}

@@ -33,7 +33,8 @@ class HeadFinder:
 
     def __init__(self, head_nouns: list[str]):
         self.heads = sorted({head.lower() for head in head_nouns}, key=lambda head: (-len(head), head))
-        self.alternation = re.compile(rf"(?<![\w-])(?:{alternation(self.heads)})(?![\w-])", re.IGNORECASE)
+        heads = alternation(self.heads, ignore_case=True)
+        self.alternation = re.compile(rf"(?<![\w-])(?:{heads})(?![\w-])", re.IGNORECASE)
 
     def find(self, doc: Doc) -> list[tuple[int, int]]:
         """(start, end) of each head in the doc's text, in order."""
@@ -92,9 +93,10 @@ class HeadedPhraseDetector:
         letters = [c for c in word if c.isalpha()]
         return sum(c.isupper() for c in letters) <= 1 or word.istitle()  # not an acronym or a model name
 
-    # The words before a head are read from this many characters before it (and from the sentence's start only when
-    # these hold no more than `max_modifiers` words): a window that cuts a word in two cuts only its first, unused.
-    _WINDOW = 160
+    # The words before a head are read from this many characters before it, then from the sentence's start if these
+    # hold no more than `max_modifiers` words: a window that cuts a word in two cuts only its first, unused. (Nearly
+    # always enough for four words, and a third of the time that reading 160 characters took.)
+    _WINDOW = 48
 
     def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:
         window_start = max(sentence_start, head_start - self._WINDOW)

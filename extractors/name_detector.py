@@ -25,11 +25,10 @@ from kg.names import normalise_name
 _WORD = re.compile(r"(?<![\w@/.\-])[A-Za-z0-9][A-Za-z0-9+]*(?:[-/.][A-Za-z0-9+]+)*")
 _INNER_CAPITAL = re.compile(r"[a-z0-9][A-Z]")
 _TWO_CAPITALS = re.compile(r"[A-Z][^A-Z]*[A-Z]")  # every name shape has two capitals: a cheap test to run first
-# The whitespace-delimited chunks that can hold a name: the first chunk of the text, and every other after the space
-# before it (a pattern that opens with a character class is scanned for that class; one that opens with a look-behind
-# is tried at every position, which took twice as long).
-_FIRST_CHUNK_WITH_TWO_CAPITALS = re.compile(r"[^\sA-Z]*+[A-Z][^\sA-Z]*+[A-Z]\S*+")
-_CHUNK_WITH_TWO_CAPITALS = re.compile(r"\s([^\sA-Z]*+[A-Z][^\sA-Z]*+[A-Z]\S*+)")
+# A whitespace-delimited chunk that can hold a name, from its first capital to its end: `re` scans for the capital,
+# and a match can only start at a chunk's first capital (were there a second capital after it, it would have matched
+# there). Searching from the whitespace before each chunk instead tried a match at every space: twice as long.
+_CHUNK_FROM_FIRST_OF_TWO_CAPITALS = re.compile(r"[A-Z][^\sA-Z]*+[A-Z]\S*+")
 _CAPITALS_THEN_WORD = re.compile(r"[A-Z]{2,}[a-z]{2,}")  # ARFlow, TARFlow (but not the plural GANs)
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]*(?:[-/][A-Z0-9]+)*(?:-?v\d+(?:\.\d+)?)?s?")
 _NAME_SUFFIX = re.compile(r" [A-Z]{1,3}(?![\w-])")
@@ -56,6 +55,17 @@ def name_shape(word: str) -> str | None:
     if _ACRONYM.fullmatch(word) and uppers >= 2:
         return "acronym"
     return None
+
+
+def chunks_with_two_capitals(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every whitespace-delimited chunk of the text holding two capital letters (A-Z), in order."""
+    chunks = []
+    for match in _CHUNK_FROM_FIRST_OF_TWO_CAPITALS.finditer(text):
+        start = match.start()
+        while start > 0 and not text[start - 1].isspace():  # back over the chunk's opening ("(", "non-"), if any
+            start -= 1
+        chunks.append((start, match.end()))
+    return chunks
 
 
 class NameDetector:
@@ -85,10 +95,7 @@ class NameDetector:
 
     def _candidates(self, doc: Doc):
         text = doc_text(doc)
-        first = _FIRST_CHUNK_WITH_TWO_CAPITALS.match(text)
-        chunks = [first.span()] if first else []
-        chunks.extend(chunk.span(1) for chunk in _CHUNK_WITH_TWO_CAPITALS.finditer(text))
-        for chunk_start, chunk_end in chunks:
+        for chunk_start, chunk_end in chunks_with_two_capitals(text):
             for offset, raw_length, (lead, word, shape) in self.chunk_names[text[chunk_start:chunk_end]]:
                 start = chunk_start + offset + lead
                 end = start + len(word)

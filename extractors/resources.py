@@ -23,9 +23,26 @@ def load_word_list(name: str) -> frozenset[str]:
     return frozenset(line.strip() for line in _data(name).splitlines() if line.strip() and not line.startswith("#"))
 
 
-def alternation(phrases: list[str]) -> str:
-    """A regex alternation of literal phrases, longest first so the longest wins."""
-    return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+def alternation(phrases: list[str], ignore_case: bool = False) -> str:
+    """A regex alternation of literal phrases, longest first so the longest wins, grouped by first character:
+    "FID|FVD|IS" is written "F(?:ID|VD)|IS". It matches what the flat alternation matches, and the same phrase at
+    each position (the phrases a character can start are tried in the same order), but `re` tries one group per
+    position instead of every phrase: with ~150 phrases, half the time. `ignore_case` (for a pattern compiled with
+    re.IGNORECASE): phrases group by their first character lower-cased, which is what that character matches."""
+    ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
+    if not all(phrase[:1].isascii() for phrase in ordered):  # a non-ASCII first letter may share a case with another
+        return "|".join(re.escape(phrase) for phrase in ordered)
+    groups: dict[str, list[str]] = {}
+    for phrase in ordered:
+        first = phrase[:1].lower() if ignore_case else phrase[:1]
+        groups.setdefault(first, []).append(phrase[1:])
+    parts = []
+    for first, rests in groups.items():
+        if len(rests) == 1:
+            parts.append(re.escape(first + rests[0]))
+        else:
+            parts.append(re.escape(first) + "(?:" + "|".join(re.escape(rest) for rest in rests) + ")")
+    return "|".join(parts)
 
 
 class Memo(dict):

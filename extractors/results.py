@@ -22,12 +22,15 @@ from decimal import Decimal
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from extractors.resources import load_json
+from extractors.resources import alternation, load_json
 from extractors.spans import doc_text, sentence_bounds
 from kg.model import Mention, Result
 
 _DIGIT = re.compile(r"\d")
-_NUMBER = re.compile(r"(?<![\w.^{/\\])(\d+(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
+# A number not glued to a word, a decimal point, "^", "{", "/" or "\\" before it. The test of the character before
+# comes after the first digit (two characters back, the second the digit) so that the pattern opens with a digit, and
+# `re` skips to the digits instead of trying the look-behind at every position: the same matches, twice as fast.
+_NUMBER = re.compile(r"(\d(?<![\w.^{/\\]\d)\d*(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
 _LIST_GAP = re.compile(r"^[^.;]{0,70}$")
 _LIST_JOINER = re.compile(r",|\band\b|\bwhile\b")
 _LIST_BREAKER = re.compile(r"\b(?:better|faster|fewer|than|parameters|speed|times)\b", re.IGNORECASE)
@@ -60,10 +63,6 @@ class _Metric:
     unit: str
 
 
-def _form_pattern(forms: list[str]) -> str:
-    return "|".join(re.escape(f) for f in sorted(set(forms), key=lambda f: (-len(f), f)))
-
-
 class ResultExtractor:
     def __init__(self, config: dict | None = None):
         config = config or load_json("metrics.json")
@@ -75,10 +74,10 @@ class ResultExtractor:
                 self.metric_of[key] = (metric["name"], metric["unit"])
                 (exact if _is_case_sensitive(form) else folded).append(form)
         edge = r"(?<![\w-]){}(?![\w-]|@)"
-        self.exact_forms = re.compile(edge.format(f"(?:{_form_pattern(exact)})"))
-        self.folded_forms = re.compile(edge.format(f"(?:{_form_pattern(folded)})"), re.IGNORECASE)
+        self.exact_forms = re.compile(edge.format(f"(?:{alternation(exact)})"))
+        self.folded_forms = re.compile(edge.format(f"(?:{alternation(folded, ignore_case=True)})"), re.IGNORECASE)
         # the same forms searched in lower-cased text, several times faster than IGNORECASE
-        self.lower_case_folded_forms = re.compile(edge.format(f"(?:{_form_pattern([f.lower() for f in folded])})"))
+        self.lower_case_folded_forms = re.compile(edge.format(f"(?:{alternation([f.lower() for f in folded])})"))
         cues = config["result_cues"]
         self.not_after = re.compile(cues["not_a_result_after"], re.IGNORECASE)
         self.not_before = re.compile(cues["not_a_result_before"], re.IGNORECASE)

@@ -640,7 +640,7 @@ def test_name_words_found_in_a_chunk_alone_are_those_found_in_place(seed_files):
     chunk, which follows whitespace or opens the text). Checked on every seed paper and on hostile pieces."""
     import random
 
-    from extractors.name_detector import _CHUNK_WITH_TWO_CAPITALS, _FIRST_CHUNK_WITH_TWO_CAPITALS, _WORD
+    from extractors.name_detector import _WORD, chunks_with_two_capitals
     from kg.corpus import read_corpus
 
     texts = [paper.text for paper in read_corpus(seed_files).papers]
@@ -649,11 +649,77 @@ def test_name_words_found_in_a_chunk_alone_are_those_found_in_place(seed_files):
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 10))) for _ in range(3000)]
     checked = 0
     for text in texts:
-        first = _FIRST_CHUNK_WITH_TWO_CAPITALS.match(text)
-        chunks = ([first.span()] if first else []) + [m.span(1) for m in _CHUNK_WITH_TWO_CAPITALS.finditer(text)]
-        for start, end in chunks:
+        for start, end in chunks_with_two_capitals(text):
             in_place = [m.span() for m in _WORD.finditer(text, start, end)]
             alone = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
             assert alone == in_place, (text, start, end)
             checked += 1
     assert checked > 1000
+
+
+def test_chunks_with_two_capitals_are_the_whitespace_delimited_chunks_holding_two():
+    """The name detector's chunks, found from their first capital and walked back to the whitespace before them, are
+    the whitespace-delimited runs (any Unicode whitespace) that hold two capitals A-Z, in order."""
+    import random
+    import re
+
+    from extractors.name_detector import chunks_with_two_capitals
+
+    spaces = [chr(code) for code in range(0x3000 + 1) if chr(code).isspace()]
+    rng = random.Random(10)
+    pieces = ["A", "B", "a", "b", "(", "-", "é", "É", "1"] * 4 + spaces
+    found = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        expected = [m.span() for m in re.finditer(r"\S+", text) if len(re.findall("[A-Z]", m.group())) >= 2]
+        assert chunks_with_two_capitals(text) == expected, repr(text)
+        found += len(expected)
+    assert found > 500
+
+
+def test_grouped_alternation_finds_what_the_flat_one_finds():
+    """`alternation` groups its phrases by first character; with and without re.IGNORECASE, and between look-arounds,
+    it finds the same phrase at the same places as the plain longest-first alternation."""
+    import random
+    import re
+
+    from extractors.resources import alternation
+
+    def flat(phrases: list[str]) -> str:
+        return "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+
+    rng = random.Random(12)
+    letters = ["a", "A", "b", "B", "-", " ", "é", "k", "K", "\u212a", "s", "ſ", "1", "."]
+    grouped_somewhere = 0
+    for _ in range(400):
+        phrases = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 12))]
+        texts = ["".join(rng.choice(letters) for _ in range(rng.randint(0, 30))) for _ in range(20)]
+        for flags, ignore_case in ((0, False), (re.IGNORECASE, True)):
+            grouped_somewhere += "(?:" in alternation(phrases, ignore_case=ignore_case)
+            for template in ("(?:{})", r"(?<![\w-])(?:{})(?![\w-])"):
+                expected = re.compile(template.format(flat(phrases)), flags)
+                actual = re.compile(template.format(alternation(phrases, ignore_case=ignore_case)), flags)
+                for text in texts:
+                    assert ([m.span() for m in actual.finditer(text)]
+                            == [m.span() for m in expected.finditer(text)]), (phrases, text, flags)
+    assert grouped_somewhere > 50
+
+
+def test_number_pattern_tests_the_character_before_as_a_look_behind_would():
+    """The result extractor's number pattern checks the character before a number after its first digit (so `re` can
+    skip to digits): the same matches as the look-behind written first, on hostile strings."""
+    import random
+    import re
+
+    from extractors.results import _NUMBER
+
+    look_behind_first = re.compile(r"(?<![\w.^{/\\])(\d+(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
+    rng = random.Random(14)
+    pieces = list("0123456789.%+ ^{/\\ax_-é") + ["dB", "\u0663", "\\%"]
+    found = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        expected = [(m.span(), m.groups()) for m in look_behind_first.finditer(text)]
+        assert [(m.span(), m.groups()) for m in _NUMBER.finditer(text)] == expected, repr(text)
+        found += len(expected)
+    assert found > 5000
