@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from extractors.caseless import CaselessPattern, lowered_for
 from extractors.resources import alternation, load_json
 from extractors.spans import doc_text, span_text
 
@@ -54,8 +55,8 @@ class ContextTyper:
         # Every context phrase is two or more words, so the text before a name can only match if its last word
         # is a phrase's last word (or "the"): checked first, as the end-anchored alternation is slow to search.
         self.dataset_context_last_words = {phrase.split()[-1].lower() for phrase in cues["dataset_context"]} | {"the"}
-        self.dataset_result = [re.compile(p, re.IGNORECASE) for p in cues["dataset_result_patterns"]]
-        self.dataset_following = [re.compile(p, re.IGNORECASE) for p in cues["dataset_following_patterns"]]
+        self.dataset_result = [CaselessPattern(p) for p in cues["dataset_result_patterns"]]
+        self.dataset_following = [CaselessPattern(p) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
         self.negating_prefixes = tuple(prefix.lower() for prefix in cues.get("negating_prefixes", ()))
 
@@ -184,8 +185,10 @@ class ContextTyper:
         before = doc_text(doc)[doc[max(0, span.start - 8)].idx: span.start_char] if span.start else ""
         words = before.split()
         in_context = bool(words) and words[-1].lower() in self.dataset_context_last_words
-        match = (in_context and self.dataset_context.search(before)) or next(
-            (m for m in (p.search(before) for p in self.dataset_result) if m), None)
+        match = in_context and self.dataset_context.search(before)
+        if not match:
+            lowered = lowered_for(before)
+            match = next((m for m in (p.search(before, lowered) for p in self.dataset_result) if m), None)
         if match:
             return TypeGuess("dataset", before[match.start():] + span_text(span), 0.75)
         # the next four tokens with their whitespace, and the whitespace after the span: the text from the span's
@@ -196,7 +199,8 @@ class ContextTyper:
             after = text[span.end_char:fourth.idx + len(fourth.text_with_ws)]
         else:
             after = text[span.end_char:]
-        following = next((m for m in (p.search(after) for p in self.dataset_following) if m), None)
+        lowered = lowered_for(after)
+        following = next((m for m in (p.search(after, lowered) for p in self.dataset_following) if m), None)
         if following:
             return TypeGuess("dataset", span_text(span) + after[:following.end()], 0.75)
         return None

@@ -20,8 +20,8 @@ from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
 from extractors.context_typing import ContextTyper
 from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
-                             TASK_GROUP, UNTYPED_NAME_GROUP, doc_text, group_entries, group_items, group_offsets,
-                             sentence_at, sentence_bounds)
+                             TASK_GROUP, UNTYPED_NAME_GROUP, doc_paper_id, doc_text, group_entries, group_items,
+                             group_offsets, sentence_at, sentence_bounds)
 from kg.catalog import Catalog
 from kg.model import Mention, construct
 from kg.names import normalise_name
@@ -190,6 +190,7 @@ class MentionResolver:
         text = doc_text(doc)
         sentences: dict[int, str] = {}  # one string per sentence, shared by its mentions (pickled once in a spool)
         bounds = sentence_bounds(doc)
+        paper_id = doc_paper_id(doc)
         for candidate in self.resolve_bare_task_heads(self.select(self.candidates(doc), self.untyped_candidates(doc)),
                                                       text):
             sentence_start, sentence_end = sentence_at(bounds, candidate.start)
@@ -197,7 +198,7 @@ class MentionResolver:
             if sentence is None:
                 sentence = sentences[sentence_start] = text[sentence_start:sentence_end].strip()
             mentions.append(construct(
-                Mention, paper_id="", start=candidate.start, end=candidate.end,
+                Mention, paper_id=paper_id, start=candidate.start, end=candidate.end,
                 text=text[candidate.start:candidate.end], type=candidate.type, extractor=candidate.extractor,
                 confidence=round(float(candidate.confidence), 3), sentence=sentence, cue=candidate.cue,
                 key=candidate.key, long_form=candidate.long_form))

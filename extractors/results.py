@@ -22,8 +22,9 @@ from decimal import Decimal
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.caseless import CaselessPattern, lowered_for
 from extractors.resources import alternation, load_json
-from extractors.spans import doc_text, sentence_bounds
+from extractors.spans import doc_paper_id, doc_text, sentence_bounds
 from kg.model import Mention, Result
 
 _DIGIT = re.compile(r"\d")
@@ -79,8 +80,8 @@ class ResultExtractor:
         # the same forms searched in lower-cased text, several times faster than IGNORECASE
         self.lower_case_folded_forms = re.compile(edge.format(f"(?:{alternation([f.lower() for f in folded])})"))
         cues = config["result_cues"]
-        self.not_after = re.compile(cues["not_a_result_after"], re.IGNORECASE)
-        self.not_before = re.compile(cues["not_a_result_before"], re.IGNORECASE)
+        self.not_after = CaselessPattern(cues["not_a_result_after"])
+        self.not_before = CaselessPattern(cues["not_a_result_before"])
 
     # -- finding metrics and numbers ------------------------------------------------------------------------
     def metrics(self, sentence: str) -> list[_Metric]:
@@ -102,6 +103,7 @@ class ResultExtractor:
         """The numbers of a sentence that may be results (`matches`: `_NUMBER`'s, when found already); the cheap
         tests first, the two cue patterns last."""
         found = []
+        lowered = lowered_for(sentence)  # (ASCII: the windows below cut from it are the windows lower-cased)
         for match in _NUMBER.finditer(sentence) if matches is None else matches:
             value, unit = match.group(1), (match.group(2) or "").replace("\\", "")
             if not unit and "." not in value and len(value) == 4 and value[:2] in ("19", "20"):
@@ -109,8 +111,13 @@ class ResultExtractor:
             after = sentence[match.end(): match.end() + 40]
             if after[:1] == "-" and len(after) > 1 and not after[1].isspace():
                 continue  # "3-step", "8-bit"
-            before = sentence[max(0, match.start() - 30): match.start()]
-            if self.not_after.match(after) or self.not_before.search(before):
+            before_start = max(0, match.start() - 30)
+            before = sentence[before_start: match.start()]
+            if lowered is None:
+                lowered_after = lowered_before = None
+            else:
+                lowered_after, lowered_before = lowered[match.end(): match.end() + 40], lowered[before_start:match.start()]
+            if self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before):
                 continue
             found.append(_Number(match.start(), match.end(), _canonical(value), unit))
         return found
@@ -173,7 +180,7 @@ class ResultExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = doc._.kg_mentions or []
-        text = doc_text(doc)
+        text, paper_id = doc_text(doc), doc_paper_id(doc)
         own = next((m for m in mentions if m.relation == "proposes" and m.type in _METHOD_TYPES), None)
         results: list[Result] = []
         seen: set[tuple[str, str, str | None]] = set()  # a title repeating the abstract's result
@@ -203,7 +210,7 @@ class ResultExtractor:
                     continue
                 seen.add(key)
                 results.append(Result(
-                    paper_id="", metric=metric.name, value=number.value, unit=number.unit, start=start, end=end,
+                    paper_id=paper_id, metric=metric.name, value=number.value, unit=number.unit, start=start, end=end,
                     text=text[start:end], sentence=sentence.strip(),
                     dataset_span=(dataset.start, dataset.end) if dataset else None,
                     method_span=(method.start, method.end) if method else None))

@@ -120,6 +120,20 @@ def keep_text(doc: Doc, text: str) -> Doc:
     return doc
 
 
+_PAPER_ID_KEY = "paperkg_paper_id"
+
+
+def keep_paper_id(doc: Doc, paper_id: str) -> Doc:
+    """Record the id of the paper a doc is, so the components make its mentions, results and relations with it."""
+    doc.user_data[_PAPER_ID_KEY] = paper_id
+    return doc
+
+
+def doc_paper_id(doc: Doc) -> str:
+    """The id of the paper a doc is ("" for a doc made from a bare string)."""
+    return doc.user_data.get(_PAPER_ID_KEY, "")
+
+
 def span_text(span: Span) -> str:
     """A span's text cut from the doc's text (`Span.text` joins its tokens on each access)."""
     return doc_text(span.doc)[span.start_char:span.end_char]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
+from extractors.spans import keep_paper_id
 from kg.model import EntityRelation, Mention, Paper, Result, evolve
 
 
@@ -24,10 +25,19 @@ def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
     """Mentions, reported results and entity–entity relations for each paper, in order. Offsets index
     `paper.text` (title, blank line, abstract)."""
     papers = list(papers)
-    for paper, doc in zip(papers, nlp.pipe((p.text for p in papers), batch_size=batch_size), strict=True):
-        mentions = [evolve(m, paper_id=paper.id) for m in doc._.kg_mentions or []]
-        results = [evolve(r, paper_id=paper.id) for r in doc._.kg_results or []]
-        relations = [evolve(r, paper_id=paper.id) for r in doc._.kg_entity_relations or []]
+    docs = (keep_paper_id(nlp.make_doc(paper.text), paper.id) for paper in papers)  # the components stamp the id
+    for paper, doc in zip(papers, nlp.pipe(docs, batch_size=batch_size), strict=True):
+        mentions = _of_paper(doc._.kg_mentions, paper.id)
+        results = _of_paper(doc._.kg_results, paper.id)
+        relations = _of_paper(doc._.kg_entity_relations, paper.id)
         if on_paper is not None:
             on_paper()
         yield PaperExtraction(paper, mentions, results, relations)
+
+
+def _of_paper(records: list | None, paper_id: str) -> list:
+    """A component's records, with the paper's id (a component that does not read it from the doc left it empty)."""
+    records = records or []
+    if all(record.paper_id == paper_id for record in records):
+        return records
+    return [evolve(record, paper_id=paper_id) for record in records]

@@ -723,3 +723,37 @@ def test_number_pattern_tests_the_character_before_as_a_look_behind_would():
         assert [(m.span(), m.groups()) for m in _NUMBER.finditer(text)] == expected, repr(text)
         found += len(expected)
     assert found > 5000
+
+
+def test_caseless_patterns_match_as_ignorecase_does(seed_files):
+    """Every type and result cue matched through `CaselessPattern` (lower-cased pattern on lower-cased ASCII text)
+    gives the spans `re.IGNORECASE` gives, on every seed sentence's windows and on hostile strings; patterns that
+    lower-casing would change fall back to IGNORECASE."""
+    import random
+    import re
+
+    from extractors.caseless import CaselessPattern, lowered_for
+    from extractors.resources import load_json
+    from kg.corpus import read_corpus
+
+    cues, results = load_json("type_cues.json"), load_json("metrics.json")["result_cues"]
+    patterns = [*cues["dataset_result_patterns"], *cues["dataset_following_patterns"], *results.values()]
+    assert all(CaselessPattern(p).lower_case is not None for p in patterns)
+    for unsafe in (r"\S+", r"\x41", r"(?P<Name>a)", r"(?i)a", "ſ"):
+        assert CaselessPattern(unsafe).lower_case is None
+    texts = [s for paper in read_corpus(seed_files).papers for s in re.split(r"(?<=[.!?])\s+", paper.text)]
+    windows = [text[i:i + 40] for text in texts[:3000] for i in range(0, len(text), 17)]
+    rng = random.Random(16)
+    pieces = ["on", "ON", "the", "FID", "fid", "Top-1", " ", "  ", "256", "×", "x", "X", "%", "\\", "by", "NFE", "=",
+              "Accuracy", "é", "K", "\u212a", "of only", "-", "better"]
+    windows += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
+    matched = 0
+    for pattern in patterns:
+        caseless, ignorecase = CaselessPattern(pattern), re.compile(pattern, re.IGNORECASE)
+        for window in windows:
+            lowered = lowered_for(window)
+            for ours, theirs in ((caseless.search(window, lowered), ignorecase.search(window)),
+                                 (caseless.match(window, lowered), ignorecase.match(window))):
+                assert (ours and ours.span()) == (theirs and theirs.span()), (pattern, window)
+                matched += theirs is not None
+    assert matched > 1000

@@ -102,3 +102,19 @@ def test_development_set_results_meet_the_targets():
     assert report.results.tp + report.results.fn >= 40  # gold results annotated
     assert report.results.precision >= 0.9 and report.results.recall >= 0.8
     assert report.results_with_dataset.precision >= 0.85
+
+
+def test_extraction_stamps_each_record_with_its_paper_and_a_bare_string_with_none(nlp):
+    """`extract` tells the pipeline which paper a doc is: the mentions, results and entity relations are made with
+    its id (none is left empty, whatever paper came before); a doc made from a bare string has records with ""."""
+    texts = ["VAR achieves 3.3 FID on ImageNet, and we apply ResNet-50 to image classification.",
+             "We propose BossNet-T, which reaches 82.5% top-1 accuracy on ImageNet for image classification."]
+    papers = [Paper(id=f"paper-{i}", title=f"Title {i}", abstract=text) for i, text in enumerate(texts)]
+    extracted = list(extract(papers, nlp))
+    for paper, item in zip(papers, extracted, strict=True):
+        records = [*item.mentions, *item.results, *item.relations]
+        assert item.mentions and item.results and records
+        assert {record.paper_id for record in records} == {paper.id}
+    doc = nlp(texts[1])
+    records = [*doc._.kg_mentions, *doc._.kg_results, *doc._.kg_entity_relations]
+    assert records and {record.paper_id for record in records} == {""}
