@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -50,44 +49,12 @@ def surface_variants(name: str) -> Iterator[str]:
     return iter(sorted(forms))
 
 
-_FORMS_PER_TEXT = 4096
-
-
-def token_keys(nlp: Language, forms: list[str]) -> list[tuple[list[int], list[int]]]:
-    """The ORTH and LOWER ids of each form's tokens, as a PhraseMatcher takes a pattern (the ids of what `nlp.make_doc`
-    makes of the form). The forms are tokenised as one text, a line each: the tokenizer splits text at every change
-    between whitespace and the rest, so each line is tokenised as it would be alone, and making one doc instead of
-    ~9,000 took a third off building the matcher (in texts of `_FORMS_PER_TEXT` lines, well within spaCy's length
-    limit). A form with other whitespace than inner single spaces, or none at all, is tokenised alone."""
-    plain = list(dict.fromkeys(form for form in forms if form and form == form.strip()
-                               and not any(char.isspace() and char != " " for char in form)))
-    keys: dict[str, tuple[list[int], list[int]]] = {}
-    line_break = nlp.vocab.strings.add("\n")
-    for first in range(0, len(plain), _FORMS_PER_TEXT):
-        lines = plain[first:first + _FORMS_PER_TEXT]
-        rows = nlp.make_doc("\n".join(lines)).to_array([ORTH, LOWER]).tolist()
-        line, orths, lowers = 0, [], []
-        for orth, lower in rows:
-            if orth == line_break:
-                keys[lines[line]] = (orths, lowers)
-                line, orths, lowers = line + 1, [], []
-            else:
-                orths.append(orth)
-                lowers.append(lower)
-        keys[lines[line]] = (orths, lowers)
-    for form in forms:
-        if form not in keys:
-            doc = nlp.make_doc(form)
-            keys[form] = ([token.orth for token in doc], [token.lower for token in doc])
-    return [keys[form] for form in forms]
-
-
 class CatalogMatcher:
     def __init__(self, nlp: Language, catalog: Catalog):
         self.catalog = catalog
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
-        forms: list[tuple[tuple[str, bool], str]] = []  # ((type, matched as written), surface form)
+        patterns: dict[tuple[str, bool], list[Doc]] = {}
         seen: set[tuple[str, str]] = set()
         self.derived_forms: dict[str, CatalogEntry] = {}
         # the catalog entry a matched surface names
@@ -107,13 +74,9 @@ class CatalogMatcher:
                     seen.add((entry.type, key))
                     if catalog.lookup(form) is None:  # a derived form the catalog's own lookup does not know
                         self.derived_forms.setdefault(form.lower(), entry)
-                    forms.append(((entry.type, acronym), form))
-        patterns: dict[tuple[str, bool], list[list[int]]] = {}
-        for ((entity_type, acronym), _), (orths, lowers) in zip(forms, token_keys(nlp, [f for _, f in forms]),
-                                                                 strict=True):
-            patterns.setdefault((entity_type, acronym), []).append(orths if acronym else lowers)
-        for (entity_type, acronym), keywords in sorted(patterns.items()):
-            (self.acronyms if acronym else self.phrases).add(entity_type, keywords)
+                    patterns.setdefault((entry.type, acronym), []).append(nlp.make_doc(form))
+        for (entity_type, acronym), docs in sorted(patterns.items()):
+            (self.acronyms if acronym else self.phrases).add(entity_type, docs)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []

@@ -757,19 +757,3 @@ def test_caseless_patterns_match_as_ignorecase_does(seed_files):
                 assert (ours and ours.span()) == (theirs and theirs.span()), (pattern, window)
                 matched += theirs is not None
     assert matched > 1000
-
-
-def test_catalog_forms_tokenised_together_get_the_tokens_each_gets_alone(nlp):
-    """The catalog matcher tokenises its ~9,000 surface forms as lines of one text: every form's ORTH and LOWER ids
-    are those `make_doc` gives the form alone, for every form of the catalog and for forms with odd whitespace."""
-    from extractors.catalog_matcher import surface_variants, token_keys
-
-    catalog = nlp.get_pipe("paperkg_catalog_matcher").catalog
-    forms = sorted({form for entry in catalog.entries.values() for name in entry.names
-                    for form in surface_variants(name)})
-    forms += ["", " ", "  lead", "trail ", "two  spaces", "tab\tbed", "line\nbreak", "U.S.", "LAION-5B.", "(x)", "\n"]
-    keys = token_keys(nlp, forms)
-    assert len(keys) == len(forms) > 8000
-    for form, (orths, lowers) in zip(forms, keys, strict=True):
-        alone = nlp.make_doc(form)
-        assert (orths, lowers) == ([t.orth for t in alone], [t.lower for t in alone]), repr(form)
