@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.resources import Memo, alternation, load_json
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, group_offsets,
-                              joins_word, sentence_bounds, set_group, word_after)
+                              joins_word, sentence_bounds, set_group, span_text, word_after)
 
 _MODIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _INVERTED_OBJECT = re.compile(r" of ([a-z]{3,}[^s\W])s\b")  # "generation of images": a plural object noun
@@ -184,7 +184,7 @@ class HeadedPhraseDetector:
                 modifiers = len(text[start:head_start].split())
                 weak = head.lower() in self.weak_heads
                 confidence = round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2)
-                spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span.text.lower()))
+                spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span_text(span).lower()))
                 confidences.append(confidence)
                 cues.append(f"{self.label} head '{head}'")
                 if key is None and self.inverted_objects and start > sentence_start and text[start - 1] == "/":
