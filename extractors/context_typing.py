@@ -56,6 +56,7 @@ class ContextTyper:
         # is a phrase's last word (or "the"): checked first, as the end-anchored alternation is slow to search.
         self.dataset_context_last_words = {phrase.split()[-1].lower() for phrase in cues["dataset_context"]} | {"the"}
         self.dataset_result = [CaselessPattern(p) for p in cues["dataset_result_patterns"]]
+        self.dataset_result_last_words = {word.lower() for word in cues["dataset_result_last_words"]}
         self.dataset_following = [CaselessPattern(p) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
         self.negating_prefixes = tuple(prefix.lower() for prefix in cues.get("negating_prefixes", ()))
@@ -179,6 +180,15 @@ class ContextTyper:
         kind = self.head_type(token.text) if token.is_lower and not token.text.endswith("ing") else None
         return TypeGuess(kind, doc[start - 1: span.end + (start < span.start)].text, 0.8) if kind else None
 
+    def may_report_result_on(self, before: str, words: list[str] | None = None) -> bool:
+        """Whether the text before a name can match a `dataset_result` pattern: it ends in whitespace after one of
+        their last words or a number ("an FID of 1.98 on ", "87.8% on 256×256 "). `words`: `before.split()`."""
+        words = before.split() if words is None else words
+        if not words or not before[-1:].isspace():
+            return False
+        last = words[-1]
+        return last[-1].isdigit() or last.lower() in self.dataset_result_last_words
+
     def _dataset_context(self, span: Span) -> TypeGuess | None:
         doc = span.doc
         # the few tokens before, cut from the text (not the whole text, and cheaper than Span.text_with_ws)
@@ -186,7 +196,7 @@ class ContextTyper:
         words = before.split()
         in_context = bool(words) and words[-1].lower() in self.dataset_context_last_words
         match = in_context and self.dataset_context.search(before)
-        if not match:
+        if not match and self.may_report_result_on(before, words):
             lowered = lowered_for(before)
             match = next((m for m in (p.search(before, lowered) for p in self.dataset_result) if m), None)
         if match:

@@ -757,3 +757,29 @@ def test_caseless_patterns_match_as_ignorecase_does(seed_files):
                 assert (ours and ours.span()) == (theirs and theirs.span()), (pattern, window)
                 matched += theirs is not None
     assert matched > 1000
+
+
+def test_result_context_prefilter_passes_every_text_a_pattern_matches(seed_files):
+    """`may_report_result_on` (the last word before a name) is tested before the dataset-result patterns: it must be
+    true of every text one of them matches, on windows of every seed sentence and on hostile strings."""
+    import random
+    import re
+
+    from extractors.context_typing import ContextTyper
+    from extractors.resources import load_json
+    from kg.corpus import read_corpus
+
+    typer = ContextTyper()
+    patterns = [re.compile(p, re.IGNORECASE) for p in load_json("type_cues.json")["dataset_result_patterns"]]
+    texts = [paper.text for paper in read_corpus(seed_files).papers]
+    windows = [text[max(0, i - 60):i] for text in texts for i in range(0, len(text), 11)]
+    rng = random.Random(18)
+    pieces = ["on ", "On ", "in ", "across ", "the ", "THE ", "conditional ", "class-conditional ", "FID ", "of ",
+              "1.98 ", "87.8% ", "256", "×", "x", " ", "\t", "\u00a0", "SOTA ", "accuracy ", "², ", "scores ", "é"]
+    windows += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 9))) for _ in range(20000)]
+    matched = 0
+    for window in windows:
+        if any(pattern.search(window) for pattern in patterns):
+            matched += 1
+            assert typer.may_report_result_on(window), repr(window)
+    assert matched > 1000
