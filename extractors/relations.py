@@ -172,7 +172,8 @@ class RelationClassifier:
                 relation, cue = "evaluates_on", "result sentence"
             else:
                 relation, cue = "uses", mention.cue
-            classified.append(evolve(mention, relation=relation, cue=cue))
+            unchanged = relation == mention.relation and cue == mention.cue  # ("uses" is the default): no copy
+            classified.append(mention if unchanged else evolve(mention, relation=relation, cue=cue))
         doc._.kg_mentions = classified
         return doc
 
