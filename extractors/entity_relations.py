@@ -16,7 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.resources import load_json
-from extractors.spans import doc_text
+from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import EntityRelation, Mention, Result
 
 _MODEL_TYPES = ("method", "architecture")
@@ -62,8 +62,9 @@ class EntityRelationExtractor:
         return [found[key] for key in sorted(found, key=lambda k: (k[1], k[3], k[0]))]
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.kg_entity_relations = self.relations(doc_text(doc), [m for m in doc._.kg_mentions or [] if m.type],
-                                                   doc._.kg_results or [])
+        mentions = [m for m in extension_value(doc, "kg_mentions") or [] if m.type]
+        relations = self.relations(doc_text(doc), mentions, extension_value(doc, "kg_results") or [])
+        set_extension_value(doc, "kg_entity_relations", relations)
         return doc
 
 

@@ -21,7 +21,7 @@ from extractors.context_typing import ContextTyper
 from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
                              TASK_GROUP, UNTYPED_NAME_GROUP, doc_paper_id, doc_text, group_entries, group_items,
-                             group_offsets, sentence_at, sentence_bounds)
+                             group_offsets, sentence_at, sentence_bounds, set_extension_value)
 from kg.catalog import Catalog
 from kg.model import Mention, construct
 from kg.names import normalise_name
@@ -202,7 +202,7 @@ class MentionResolver:
                 text=text[candidate.start:candidate.end], type=candidate.type, extractor=candidate.extractor,
                 confidence=round(float(candidate.confidence), 3), sentence=sentence, cue=candidate.cue,
                 key=candidate.key, long_form=candidate.long_form))
-        doc._.kg_mentions = mentions
+        set_extension_value(doc, "kg_mentions", mentions)
         return doc
 
 

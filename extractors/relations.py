@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from extractors.literal_prefilter import PrefilteredPattern
 from extractors.resources import load_json
-from extractors.spans import doc_lowered, doc_text
+from extractors.spans import doc_lowered, doc_text, extension_value, set_extension_value
 from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
@@ -157,7 +157,7 @@ class RelationClassifier:
         return found
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions: list[Mention] = doc._.kg_mentions or []
+        mentions: list[Mention] = extension_value(doc, "kg_mentions") or []
         text = doc_text(doc)
         title_end = text.find("\n\n") if "\n\n" in text else len(text)
         proposed = self._proposed(text, doc_lowered(doc), mentions, title_end)
@@ -174,7 +174,7 @@ class RelationClassifier:
                 relation, cue = "uses", mention.cue
             unchanged = relation == mention.relation and cue == mention.cue  # ("uses" is the default): no copy
             classified.append(mention if unchanged else evolve(mention, relation=relation, cue=cue))
-        doc._.kg_mentions = classified
+        set_extension_value(doc, "kg_mentions", classified)
         return doc
 
 

@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 
 from extractors.caseless import CaselessPattern, lowered_for
 from extractors.resources import alternation, load_json
-from extractors.spans import doc_paper_id, doc_text, sentence_bounds
+from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_bounds, set_extension_value
 from kg.model import Mention, Result
 
 _DIGIT = re.compile(r"\d")
@@ -179,7 +179,7 @@ class ResultExtractor:
         return subjects[-1] if subjects else None
 
     def __call__(self, doc: Doc) -> Doc:
-        mentions: list[Mention] = doc._.kg_mentions or []
+        mentions: list[Mention] = extension_value(doc, "kg_mentions") or []
         text, paper_id = doc_text(doc), doc_paper_id(doc)
         own = next((m for m in mentions if m.relation == "proposes" and m.type in _METHOD_TYPES), None)
         results: list[Result] = []
@@ -214,7 +214,7 @@ class ResultExtractor:
                     text=text[start:end], sentence=sentence.strip(),
                     dataset_span=(dataset.start, dataset.end) if dataset else None,
                     method_span=(method.start, method.end) if method else None))
-        doc._.kg_results = results
+        set_extension_value(doc, "kg_results", results)
         return doc
 
 

@@ -182,10 +182,45 @@ def group_entries(doc: Doc, name: str) -> list[tuple[int, int, str, str, float, 
             in zip(group_offsets(doc, name), attrs.get("confidences", []), attrs.get("cues", []), strict=True)]
 
 
+EXTENSIONS = ("kg_mentions", "kg_results", "kg_entity_relations")
+
+
 def register_extensions() -> None:
-    for attribute in ("kg_mentions", "kg_results", "kg_entity_relations"):
+    for attribute in EXTENSIONS:
         if not Doc.has_extension(attribute):
             Doc.set_extension(attribute, default=None)
 
 
 register_extensions()
+
+
+def _extension_key(name: str) -> tuple:
+    return ("._.", name, None, None)  # where spaCy keeps a doc's value of `doc._.<name>` in `doc.user_data`
+
+
+def _values_kept_under_extension_keys() -> bool:
+    from spacy.vocab import Vocab
+
+    doc, marker = Doc(Vocab(), words=["x"]), []
+    doc._.kg_mentions = marker
+    return doc.user_data.get(_extension_key("kg_mentions")) is marker and getattr(doc._, "kg_mentions") is marker
+
+
+# `doc._.kg_mentions` costs ~3 µs a read and ~2 a write (each makes an `Underscore` object), and the components and
+# the extraction read and write the three values ten times an abstract: they go to `doc.user_data` under spaCy's own
+# key instead, so `doc._.kg_mentions` still gives them. (Checked once here; were spaCy to keep them elsewhere, the
+# components would use `doc._` as before.)
+_DIRECT = _values_kept_under_extension_keys()
+
+
+def extension_value(doc: Doc, name: str):
+    """`doc._.<name>` (one of `EXTENSIONS`; None when unset)."""
+    return doc.user_data.get(_extension_key(name)) if _DIRECT else getattr(doc._, name)
+
+
+def set_extension_value(doc: Doc, name: str, value) -> None:
+    """`doc._.<name> = value` (one of `EXTENSIONS`)."""
+    if _DIRECT:
+        doc.user_data[_extension_key(name)] = value
+    else:
+        setattr(doc._, name, value)

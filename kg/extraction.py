@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from extractors.spans import keep_paper_id
+from extractors.spans import extension_value, keep_paper_id
 from kg.model import EntityRelation, Mention, Paper, Result, evolve
 
 
@@ -27,9 +27,9 @@ def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
     papers = list(papers)
     docs = (keep_paper_id(nlp.make_doc(paper.text), paper.id) for paper in papers)  # the components stamp the id
     for paper, doc in zip(papers, nlp.pipe(docs, batch_size=batch_size), strict=True):
-        mentions = _of_paper(doc._.kg_mentions, paper.id)
-        results = _of_paper(doc._.kg_results, paper.id)
-        relations = _of_paper(doc._.kg_entity_relations, paper.id)
+        mentions = _of_paper(extension_value(doc, "kg_mentions"), paper.id)
+        results = _of_paper(extension_value(doc, "kg_results"), paper.id)
+        relations = _of_paper(extension_value(doc, "kg_entity_relations"), paper.id)
         if on_paper is not None:
             on_paper()
         yield PaperExtraction(paper, mentions, results, relations)
