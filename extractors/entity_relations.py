@@ -44,8 +44,9 @@ class EntityRelationExtractor:
         def add(relation: str, source: Mention, target: Mention, cue: str, confidence: float,
                 sentence: str | None = None) -> None:
             key = (relation, source.start, source.end, target.start, target.end)
-            found.setdefault(key, EntityRelation(source.paper_id, relation, (source.start, source.end), (target.start, target.end),
-                                                 sentence or source.sentence, cue, confidence))
+            found.setdefault(key, EntityRelation(source.paper_id, relation, (source.start, source.end),
+                                                 (target.start, target.end), sentence or source.sentence, cue,
+                                                 confidence))
 
         by_span = {(m.start, m.end): m for m in mentions}
         for result in results:

@@ -95,7 +95,7 @@ class HeadedPhraseDetector:
 
     # The words before a head are read from this many characters before it, then from the sentence's start if these
     # hold no more than `max_modifiers` words: a window that cuts a word in two cuts only its first, unused. (Nearly
-    # always enough for four words, and a third of the time that reading 160 characters took.)
+    # always enough for four words; reading 160 characters took ~14 µs an abstract in all, these ~10.)
     _WINDOW = 48
 
     def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:

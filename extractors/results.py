@@ -28,9 +28,10 @@ from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_b
 from kg.model import Mention, Result
 
 _DIGIT = re.compile(r"\d")
-# A number not glued to a word, a decimal point, "^", "{", "/" or "\\" before it. The test of the character before
-# comes after the first digit (two characters back, the second the digit) so that the pattern opens with a digit, and
-# `re` skips to the digits instead of trying the look-behind at every position: the same matches, twice as fast.
+# A number not glued to a word, a decimal point, "^", "{", "/" or a backslash before it. The test of the character
+# before comes after the first digit (two characters back, the second the digit) so that the pattern opens with a
+# digit, and `re` skips to the digits instead of trying the look-behind at every position: the same matches, twice as
+# fast.
 _NUMBER = re.compile(r"(\d(?<![\w.^{/\\]\d)\d*(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
 _LIST_GAP = re.compile(r"^[^.;]{0,70}$")
 _LIST_JOINER = re.compile(r",|\band\b|\bwhile\b")
@@ -116,7 +117,8 @@ class ResultExtractor:
             if lowered is None:
                 lowered_after = lowered_before = None
             else:
-                lowered_after, lowered_before = lowered[match.end(): match.end() + 40], lowered[before_start:match.start()]
+                lowered_after = lowered[match.end(): match.end() + 40]
+                lowered_before = lowered[before_start:match.start()]
             if self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before):
                 continue
             found.append(_Number(match.start(), match.end(), _canonical(value), unit))
