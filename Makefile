@@ -4,15 +4,19 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup build test chromium screenshot bench bench-queries clean
+.PHONY: setup compile build test chromium screenshot bench bench-queries clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,compile]'
 	touch $@
 
-setup: $(VENV)/.installed
+## Compiled copies of the extraction modules whose source changed (extractors/compiled.py; Cython and a C compiler).
+compile: $(VENV)/.installed
+	$(PY) -c 'from extractors.compiled import main; raise SystemExit(main())'
+
+setup: compile
 
 ## Set up and build the knowledge graph of the bundled sample corpus into exports/.
 build: setup
@@ -40,4 +44,4 @@ bench-queries: setup
 	$(PY) bench/query_bench.py
 
 clean:
-	rm -rf $(VENV) exports/graph.* exports/mentions.jsonl
+	rm -rf $(VENV) build/compiled exports/graph.* exports/mentions.jsonl

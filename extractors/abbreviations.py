@@ -31,21 +31,27 @@ class Abbreviation:
     short_start: int
 
 
-def _valid_short_form(short: str) -> bool:
-    letters = [c for c in short if c.isalpha()]
-    return (2 <= len(short) <= 12 and short[0].isalnum() and bool(letters)
-            and any(c.isupper() for c in short) and len(short.split()) <= 2)
+def _valid_short_form(short_form: str) -> bool:
+    letters = [c for c in short_form if c.isalpha()]
+    return (2 <= len(short_form) <= 12 and short_form[0].isalnum() and bool(letters)
+            and any(c.isupper() for c in short_form) and len(short_form.split()) <= 2)
 
 
-def best_long_form(short: str, candidate: str) -> str | None:
+def _singular(short_form: str) -> str:
+    """"PFNs" → "PFN" (a plural's "s" after a capital); any other short form as it is."""
+    return short_form[:-1] if short_form.endswith("s") and len(short_form) > 2 and short_form[-2].isupper() \
+        else short_form
+
+
+def best_long_form(short_form: str, candidate: str) -> str | None:
     """The shortest tail of `candidate` whose letters spell `short` in order, the first letter at a word start."""
-    s_index, l_index = len(short) - 1, len(candidate) - 1
+    s_index, l_index = len(short_form) - 1, len(candidate) - 1
     while s_index >= 0:
-        char = short[s_index].lower()
-        if not char.isalnum():
+        letter = short_form[s_index].lower()
+        if not letter.isalnum():
             s_index -= 1
             continue
-        while l_index >= 0 and (candidate[l_index].lower() != char
+        while l_index >= 0 and (candidate[l_index].lower() != letter
                                 or (s_index == 0 and l_index > 0 and candidate[l_index - 1].isalnum())):
             l_index -= 1
         if l_index < 0:
@@ -59,13 +65,13 @@ def best_long_form(short: str, candidate: str) -> str | None:
 def find_abbreviations(text: str, sentence_starts: list[int]) -> list[Abbreviation]:
     found = []
     for match in _DEFINITION.finditer(text):
-        short = match.group(1)
-        if not _valid_short_form(short):
+        short_form = match.group(1)
+        if not _valid_short_form(short_form):
             continue
         sentence_start = max((s for s in sentence_starts if s <= match.start()), default=0)
         before = text[sentence_start: match.start()].rstrip()
         words = list(_WORD.finditer(before))
-        core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
+        core = _singular(short_form)
         max_words = min(len(core) + 5, len(core) * 2)
         if not words:
             continue
@@ -77,20 +83,20 @@ def find_abbreviations(text: str, sentence_starts: list[int]) -> list[Abbreviati
         long = long.strip(" ,;:\"'“”")
         one_word = len(long.split()) < 2 and "-" not in long
         capitals = "".join(c for c in long if c.isupper())
-        if len(long) <= len(short) or short.lower() in long.lower().split():
+        if len(long) <= len(short_form) or short_form.lower() in long.lower().split():
             continue
         if one_word and capitals != re.sub(r"[^A-Za-z0-9]", "", core).upper():
             continue  # a single word only when its capitals spell the short form: "AudioCaps (AC)"
         long_start = sentence_start + window_start + candidate.rfind(long)
-        found.append(Abbreviation(short, long, long_start, long_start + len(long), match.start(1)))
+        found.append(Abbreviation(short_form, long, long_start, long_start + len(long), match.start(1)))
     return found
 
 
-def short_form_uses(short: str, text: str) -> Iterator[tuple[int, int]]:
+def short_form_uses(short_form: str, text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every use of the short form, singular or plural, as a whole word: what
     `(?<![\\w-])<short form>s?(?![\\w-])` finds, with `str.find` (compiling a pattern per abbreviation and doc cost more
     than the search)."""
-    core = short[:-1] if short.endswith("s") and len(short) > 2 and short[-2].isupper() else short
+    core = _singular(short_form)
     at = text.find(core)
     while at != -1:
         end = at + len(core)

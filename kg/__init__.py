@@ -5,6 +5,7 @@
     graph.papers("ImageNet", relation="evaluates_on")
 """
 
+import extractors  # noqa: F401  (first: it serves the compiled copies of the modules extraction runs)
 from kg.query import (
     EntityInfo,
     EntityLink,
