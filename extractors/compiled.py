@@ -127,8 +127,11 @@ def compile_changed(directory: Path = COMPILED_DIR, jobs: int = os.cpu_count() o
     manifest = _read_manifest(directory)
     if manifest.get("build") != _build_key():
         manifest = {}
+    fresh = fresh_copies(directory)
     kept = {module: digest for module, digest in manifest.get("modules", {}).items()
-            if module in MODULES and module in fresh_copies(directory)}
+            if module in MODULES and module in fresh}
+    for module in manifest.get("modules", {}).keys() - set(MODULES):  # no longer compiled: its copy goes
+        _binary(directory, module).unlink(missing_ok=True)
     changed = [module for module in MODULES if module not in kept]
     if changed:
         directory.mkdir(parents=True, exist_ok=True)
