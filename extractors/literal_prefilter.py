@@ -8,6 +8,10 @@ assertions skipped; literals, and branches of literals, joined as far as they go
 parts that must match and holds some (a group, a repeat taken at least once, a branch whose every alternative has
 words). When a pattern has none (only classes and optional parts), has a case-insensitive flag, or has more words
 than a substring test is worth, nothing is skipped.
+
+`PrefilteredPattern` tests more than the first words: every part of a match that must be there and holds words
+gives a set, and a text must hold a word of each (`\\bwe\\b[^.]{0,80}?\\b(?:propose|present)\\b` needs "we" and
+"propose" or "present"); a pattern that is an alternation at the top needs that of one alternative.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ _ZERO_WIDTH = {constants.AT, constants.ASSERT, constants.ASSERT_NOT}
 _REPEATS = {constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT}
 _MAX_PREFIXES = 64
 _MAX_WORDS = 16
+_MAX_WORDS_IN_A_PART = 24  # a later part's words are tested only when the first ones passed: a few more are worth it
 
 
 def _prefixes(items) -> list[tuple[str, bool]]:
@@ -70,41 +75,111 @@ def _required(items) -> set[str] | None:
     return None
 
 
+def _mandatory_parts(items) -> list[set[str]]:
+    """Word sets of the parts of the sequence `items` that every match goes through, one word of each in the match,
+    in order: from each position, the literals a match starts with there (joined as far as they go, as `_prefixes`
+    reads them), else the words of the part at that position (a group, a branch whose every alternative has words, a
+    repeat taken at least once) as `_required` finds them."""
+    found = []
+    for position, (op, argument) in enumerate(items):
+        if op in _ZERO_WIDTH:
+            continue
+        prefixes = {prefix for prefix, _ in _prefixes(items[position:])}
+        if "" not in prefixes:
+            found.append(prefixes)
+            continue
+        words = None
+        if op is constants.BRANCH:
+            alternatives = [_required(alternative) for alternative in argument[1]]
+            if all(alternative is not None for alternative in alternatives):
+                words = set().union(*alternatives)
+        elif op is constants.SUBPATTERN and not argument[1] and not argument[2]:
+            words = _required(argument[3])
+        elif op in _REPEATS and argument[0] >= 1:
+            words = _required(argument[2])
+        if words:
+            found.append(words)
+    return found
+
+
+def _fewest(words) -> tuple[str, ...]:
+    """The words, shortest first, without any that holds a shorter one (a text holding "we propose" holds "we")."""
+    kept: list[str] = []
+    for word in sorted(words, key=lambda word: (len(word), word)):
+        if not any(shorter in word for shorter in kept):
+            kept.append(word)
+    return tuple(kept)
+
+
+def _parse(pattern: re.Pattern[str]):
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    try:
+        return parser.parse(pattern.pattern, pattern.flags)
+    except (re.error, TypeError, AttributeError):  # a future parser that differs: no shortcut, same answers
+        return None
+
+
+def required_literal_sets(pattern: re.Pattern[str]) -> tuple[tuple[tuple[str, ...], ...], ...] | None:
+    """For each alternative of the pattern (the pattern itself unless it is an alternation at the top): the word
+    sets a text must hold a word of each of for that alternative to match there, first the words its matches start
+    with. None when some alternative has none, or the pattern is case-insensitive (no shortcut)."""
+    tree = _parse(pattern)
+    if tree is None:
+        return None
+    items = list(tree.data)
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] is constants.BRANCH else [items]
+    alternatives = []
+    for branch in branches:
+        parts: list[tuple[str, ...]] = []
+        for words in _mandatory_parts(branch):
+            words = _fewest(words)
+            if not words or not words[0] or len(words) > _MAX_WORDS_IN_A_PART:
+                continue
+            if any(all(any(word in held for word in words) for held in earlier) for earlier in parts):
+                continue  # every word of an earlier part holds one of these ("is proposed" holds "proposed")
+            parts.append(words)
+        if not parts:
+            return None
+        alternatives.append(tuple(parts))
+    return tuple(alternatives)
+
+
 def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Words one of which every match of `pattern` contains (the words its matches start with where it has them),
     or None when the pattern has none that can be read off (case-insensitive patterns have none) or too many to be
     worth testing."""
-    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+    tree = _parse(pattern)
+    if tree is None:
         return None
-    try:
-        tree = parser.parse(pattern.pattern, pattern.flags)
-    except (re.error, TypeError, AttributeError):  # a future parser that differs: no shortcut, same answers
+    kept = _fewest(_required(tree.data) or ())
+    if not kept or not kept[0]:
         return None
-    words = sorted(_required(tree.data) or (), key=len)
-    if not words or not words[0]:
-        return None
-    kept: list[str] = []
-    for word in words:  # a text holding "we propose" holds "we": the shorter word suffices
-        if not any(shorter in word for shorter in kept):
-            kept.append(word)
     # a substring test costs ~0.1 µs a word on a sentence and a search ~3.5 µs: beyond this many words the test
     # costs about what it saves (measured on the result-sentence cue: 35 words, 3.5 µs, and it passes half the time)
     return tuple(kept) if len(kept) <= _MAX_WORDS else None
 
 
 class PrefilteredPattern:
-    """A compiled pattern whose `search` and `finditer` first check for one of the words its matches must hold."""
+    """A compiled pattern whose `search` and `finditer` first check for the words its matches must hold."""
 
     def __init__(self, pattern: re.Pattern[str]):
         self.pattern = pattern
-        self.literals = required_literals(pattern)
+        self.literal_sets = required_literal_sets(pattern)
 
     def may_match(self, text: str) -> bool:
         """False only when the pattern cannot match anywhere in `text`."""
-        if self.literals is None:
+        if self.literal_sets is None:
             return True
-        for literal in self.literals:  # (a loop: `any` over a generator costs as much as the tests themselves)
-            if literal in text:
+        # (loops: `any` and `all` over generators cost as much as the substring tests themselves)
+        for parts in self.literal_sets:  # an alternative of the pattern
+            for words in parts:
+                for word in words:
+                    if word in text:
+                        break
+                else:
+                    break  # none of this part's words: the alternative cannot match
+            else:
                 return True
         return False
 

@@ -503,6 +503,28 @@ def test_required_literals_of_a_pattern():
     assert required_literals(re.compile(rf"\b(?:{many})\b")) is None
 
 
+def test_word_sets_every_match_of_a_pattern_holds():
+    """A word of each part a match must go through, per alternative at the top; parts another part implies left out."""
+    import re
+
+    from extractors.literal_prefilter import required_literal_sets
+
+    def sets(pattern: str):
+        found = required_literal_sets(re.compile(pattern))
+        return found and [[set(words) for words in parts] for parts in found]
+
+    assert sets(r"\bwe\b[^.]{0,80}?\b(?:propose|present)s?\b") == [[{"we"}, {"propose", "present"}]]
+    assert sets(r"\b(?:new|novel)\b.{0,9}\b(?:is|are) (?:called|named)") == [
+        [{"new", "novel"}, {"is called", "is named", "are called", "are named"}]]  # " called" and "called" implied
+    assert sets(r"(?:we|by) (?:propose|present)|\b(?P<n>dubbed)\b") == [
+        [{"we propose", "we present", "by propose", "by present"}], [{"dubbed"}]]
+    assert sets(r"\bour\s+\w+,") == [[{"our"}, {","}]]
+    assert sets(r"(?:ab|cd)x?(?:ef|gh)") == [[{"ab", "cd"}, {"ef", "gh"}]]
+    assert sets(r"we|\d+") is None  # one alternative holds no words: no shortcut at all
+    assert sets(r"\d+(?:\.\d+)?\s?%") == [[{"%"}]]
+    assert sets(r"(?i)dubbed") is None
+
+
 def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
     """Every sentence cue of the relation classifier, with and without its shortcut, on every sentence of the seeds
     and on sentences made to start matches in odd places."""
@@ -518,11 +540,13 @@ def test_prefiltered_cues_answer_as_the_patterns_do(seed_files):
                 + [cues["proposal_verb"], cues["passive_proposal"]]]
     sentences = [s.lower() for paper in read_corpus(seed_files).papers for s in re.split(r"(?<=[.!?])\s+", paper.text)]
     sentences += ["we", "redubbed as x", "is proposedly", "a novel thing called x", "our new model is named y", "",
-                  "we propose x", "  propose y", "by presenting z", "our big model, x, wins"]
+                  "we propose x", "  propose y", "by presenting z", "our big model, x, wins", "our model x wins",
+                  "new named", "named new", "novel. called", "first, it is termed", "we. propose", "propose we",
+                  "our networks, resnet, vgg", "is  proposed", "are designed"]
     shortcuts = 0
     for pattern in patterns:
         prefiltered = PrefilteredPattern(pattern)
-        shortcuts += prefiltered.literals is not None
+        shortcuts += prefiltered.literal_sets is not None
         for sentence in sentences:
             assert (prefiltered.search(sentence) is None) == (pattern.search(sentence) is None), (pattern, sentence)
             assert [m.span() for m in prefiltered.finditer(sentence)] == [m.span() for m in pattern.finditer(sentence)]
