@@ -6,7 +6,6 @@ Small frozen dataclasses, so each stage can be tested alone and swapped.
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields
-from functools import lru_cache
 from typing import TypeVar
 
 ENTITY_TYPES: tuple[str, ...] = ("method", "dataset", "architecture", "task")
@@ -142,30 +141,34 @@ class Link:
         return max((m.confidence for m in self.mentions), default=0.0)
 
 
-@lru_cache(maxsize=None)
-def _field_defaults(record_type: type) -> tuple[frozenset[str], frozenset[str], dict]:
-    """(every field, the fields without a default, the defaults) of one of these records."""
-    defaults, required = {}, set()
-    for item in fields(record_type):
-        if item.default is not MISSING:
-            defaults[item.name] = item.default
-        elif item.default_factory is not MISSING:
-            raise TypeError(f"{record_type.__name__}.{item.name} has a default factory: construct it normally")
-        else:
-            required.add(item.name)
-    return frozenset(defaults) | frozenset(required), frozenset(required), defaults
+_FIELDS: dict[type, tuple[frozenset[str], dict]] = {}  # record type → (every field, the defaults)
 
 
-def construct(record_type: type[R], **values) -> R:
+def _field_defaults(record_type: type) -> tuple[frozenset[str], dict]:
+    """(every field, the defaults) of one of these records."""
+    known = _FIELDS.get(record_type)
+    if known is None:
+        defaults, every = {}, set()
+        for item in fields(record_type):
+            every.add(item.name)
+            if item.default is not MISSING:
+                defaults[item.name] = item.default
+            elif item.default_factory is not MISSING:
+                raise TypeError(f"{record_type.__name__}.{item.name} has a default factory: construct it normally")
+        known = _FIELDS[record_type] = (frozenset(every), defaults)
+    return known
+
+
+def construct(record_type: type[R], /, **values) -> R:
     """One of these frozen records, as `record_type(**values)` makes it but without the frozen `__init__` (which
     sets each field through `object.__setattr__`): ~3x faster where extraction makes every mention."""
-    every, required, defaults = _field_defaults(record_type)
-    if not required <= values.keys() <= every:
-        raise TypeError(f"{record_type.__name__}: missing {sorted(required - values.keys())}, "
-                        f"unknown {sorted(values.keys() - every)}")
+    every, defaults = _field_defaults(record_type)
+    merged = {**defaults, **values}
+    if merged.keys() != every:  # a field missing (without a default) or unknown
+        raise TypeError(f"{record_type.__name__}: missing {sorted(every - merged.keys())}, "
+                        f"unknown {sorted(merged.keys() - every)}")
     record = object.__new__(record_type)
-    record.__dict__.update(defaults)
-    record.__dict__.update(values)
+    object.__setattr__(record, "__dict__", merged)
     return record
 
 
