@@ -5,7 +5,8 @@ after it; the next other token starts a sentence. spaCy's component walks the do
 a token (~90 µs an abstract in this pipeline, as much as the catalog matcher). Here the token texts come from
 `Doc.to_array` (as ORTH ids), a word's punctuation flag from its lexeme (asked once per word, and only after a
 sentence-final character), and the starts go back with `Doc.from_array`: ~30 µs, with the same boundaries
-(tests/test_extractors.py compares the two on every seed paper).
+(tests/test_extractors.py compares the two on every seed paper). The sentences' character bounds are kept on the doc
+for the other components, which would otherwise walk `doc.sents` for them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from spacy.attrs import ORTH, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
+
+from extractors.spans import keep_sentence_bounds
 
 
 class SentenceSplitter:
@@ -42,6 +45,13 @@ class SentenceSplitter:
         sent_starts = np.full(len(doc), -1, dtype=np.int64)
         sent_starts[starts] = 1
         doc.from_array([SENT_START], sent_starts.view(np.uint64))
+        # each sentence's characters, for the components (`extractors.spans.sentence_bounds`): what walking
+        # `doc.sents` gives, from its first token's offset to the end of its last token
+        bounds = []
+        for start, end in zip(starts, [*starts[1:], len(doc)]):
+            last = doc[end - 1]
+            bounds.append((doc[start].idx, last.idx + len(last)))
+        keep_sentence_bounds(doc, bounds)
         return doc
 
 

@@ -79,6 +79,11 @@ def sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
     return bounds
 
 
+def keep_sentence_bounds(doc: Doc, bounds: list[tuple[int, int]]) -> None:
+    """Record the (start_char, end_char) of every sentence, for a component that has just set the boundaries."""
+    doc.user_data[_SENTENCES_KEY] = bounds
+
+
 def sentence_at(bounds: list[tuple[int, int]], char: int) -> tuple[int, int]:
     """The sentence (start_char, end_char) holding a character offset."""
     index = bisect_right(bounds, (char, float("inf"))) - 1  # the last sentence starting at or before `char`

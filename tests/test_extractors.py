@@ -560,6 +560,7 @@ def test_sentence_splitter_draws_the_sentencizers_boundaries(seed_files):
     from spacy.pipeline import Sentencizer
 
     import extractors.sentences  # noqa: F401  (registers the factory)
+    from extractors.spans import sentence_bounds
     from kg.corpus import read_corpus
 
     punct_chars = [*Sentencizer.default_punct_chars, "\n\n"]
@@ -568,12 +569,15 @@ def test_sentence_splitter_draws_the_sentencizers_boundaries(seed_files):
     ours.add_pipe("paperkg_sentences", config={"punct_chars": punct_chars})
     texts = [paper.text for paper in read_corpus(seed_files).papers]
     texts += ["", ".", "?!...", "No end", "A. B", "Wait... what?! (Yes.) \"Quoted.\" Next one", "Title\n\nBody. End."]
-    splits = 0
+    splits = kept = 0
     for text in texts:
         expected, found = reference(text), ours(text)
         assert [t.is_sent_start for t in found] == [t.is_sent_start for t in expected], text
+        # the bounds the components read (kept by the splitter) are those of `doc.sents`
+        assert sentence_bounds(found) == [(s.start_char, s.end_char) for s in expected.sents], text
+        kept += "paperkg_sentences" in found.user_data
         splits += sum(bool(t.is_sent_start) for t in found)
-    assert splits > 3 * len(texts)
+    assert splits > 3 * len(texts) and kept > len(texts) - 5
 
 
 def test_construct_makes_the_record_its_class_makes():
