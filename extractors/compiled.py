@@ -6,8 +6,9 @@ compiles that code unchanged to C, which runs it with fewer interpreter steps: ~
 the seed papers both ways and compares).
 
 - `make compile` (part of `make setup`) compiles the modules of `MODULES` whose source changed since
-  the last time into `build/compiled/` beside the packages, and records each source's SHA-256 there. It needs Cython
-  and a C compiler; without them it says so and the pure Python modules are used.
+  the last time into `build/compiled/` beside the packages, and records each source's SHA-256 there. It needs Cython,
+  a C compiler and Python's headers; without them (or if compiling fails) it says so and the pure Python modules
+  are used.
 - `use_fresh_copies()`, called when the `extractors` package is imported (and `kg` imports it first), puts an import
   finder in front that serves a module from its compiled copy only when the copy was compiled from the source as it
   is now: an edited module is imported from its source until it is compiled again, never a stale copy.
@@ -156,17 +157,33 @@ def compile_changed(directory: Path = COMPILED_DIR, jobs: int = os.cpu_count() o
     return changed
 
 
-def main() -> int:
+def missing_toolchain() -> str | None:
+    """What compiling needs and this machine lacks (Cython, a C compiler, Python's headers), or None."""
     try:
         import Cython  # noqa: F401
     except ImportError:
-        print("extractors.compiled: Cython is not installed; the pure Python modules will be used", file=sys.stderr)
-        return 0
+        return "Cython is not installed"
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
-        print(f"extractors.compiled: no C compiler ({compiler}); the pure Python modules will be used", file=sys.stderr)
+        return f"no C compiler ({compiler})"
+    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
+    if not headers.is_file():
+        return f"no Python headers ({headers}; Debian: python3-dev)"
+    return None
+
+
+def main() -> int:
+    """Compile what changed; where that cannot be done, say why and leave the pure Python modules to run."""
+    missing = missing_toolchain()
+    if missing:
+        print(f"extractors.compiled: {missing}; the pure Python modules will be used", file=sys.stderr)
         return 0
-    changed = compile_changed()
+    try:
+        changed = compile_changed()
+    except Exception as error:  # noqa: BLE001  (a compiler's failure must not stop a setup: the source still runs)
+        print(f"extractors.compiled: compiling failed ({type(error).__name__}: {error}); the pure Python modules "
+              "will be used", file=sys.stderr)
+        return 0
     print(f"extractors.compiled: {len(changed)} of {len(MODULES)} modules compiled into {COMPILED_DIR}"
           if changed else f"extractors.compiled: all {len(MODULES)} compiled modules are fresh")
     return 0

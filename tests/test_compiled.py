@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -35,16 +34,13 @@ def _extract_seeds(seed_files: list[Path], pure_python: bool) -> dict:
 
 
 def _toolchain() -> bool:
-    try:
-        import Cython  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]) is not None
+    return compiled.missing_toolchain() is None
 
 
 def test_the_extraction_modules_run_compiled_where_they_can_be_compiled(nlp):
-    """`make setup` compiles them where Cython and a C compiler are installed (as in CI): a setup that fell back to
-    pure Python there would quietly lose the speed the README reports. Without a toolchain, nothing is compiled."""
+    """`make setup` compiles them where Cython, a C compiler and Python's headers are installed (as in CI): a setup
+    that fell back to pure Python there would quietly lose the speed the README reports. Without them, nothing is
+    compiled."""
     import kg.extraction  # noqa: F401
 
     expected = list(compiled.MODULES) if _toolchain() else []
@@ -81,3 +77,20 @@ def test_a_copy_is_served_only_while_it_matches_its_source(tmp_path):
     (tmp_path / compiled.MANIFEST).write_text("{not json")
     assert compiled.fresh_copies(tmp_path) == {}
 
+
+
+def test_setup_goes_on_with_pure_python_when_compiling_cannot_be_done(monkeypatch, capsys):
+    """`make compile` on a machine without the toolchain, or when the compiler fails, says why and succeeds: the
+    quickstart must work there too (the source modules run)."""
+    monkeypatch.setattr(compiled, "missing_toolchain", lambda: "no C compiler (cc)")
+    monkeypatch.setattr(compiled, "compile_changed", lambda: (_ for _ in ()).throw(AssertionError("not called")))
+    assert compiled.main() == 0
+    assert "no C compiler (cc); the pure Python modules will be used" in capsys.readouterr().err
+
+    def failing_compiler():
+        raise RuntimeError("gcc: internal compiler error")
+
+    monkeypatch.setattr(compiled, "missing_toolchain", lambda: None)
+    monkeypatch.setattr(compiled, "compile_changed", failing_compiler)
+    assert compiled.main() == 0
+    assert "compiling failed (RuntimeError: gcc: internal compiler error)" in capsys.readouterr().err
