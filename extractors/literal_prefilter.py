@@ -23,8 +23,9 @@ from re import _parser as parser
 _ZERO_WIDTH = {constants.AT, constants.ASSERT, constants.ASSERT_NOT}
 _REPEATS = {constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT}
 _MAX_PREFIXES = 64
-_MAX_WORDS = 16
-_MAX_WORDS_IN_A_PART = 24  # a later part's words are tested only when the first ones passed: a few more are worth it
+# A substring test costs ~0.1 µs a word on a sentence and a search ~3.5 µs: a part with more words than this costs
+# about what it saves (the result-sentence cue, 35 words, passes half the time; the proposal verbs, 20, far less).
+_MAX_WORDS = 24
 
 
 def _prefixes(items) -> list[tuple[str, bool]]:
@@ -134,7 +135,7 @@ def required_literal_sets(pattern: re.Pattern[str]) -> tuple[tuple[tuple[str, ..
         parts: list[tuple[str, ...]] = []
         for words in _mandatory_parts(branch):
             words = _fewest(words)
-            if not words or not words[0] or len(words) > _MAX_WORDS_IN_A_PART:
+            if not words or not words[0] or len(words) > _MAX_WORDS:
                 continue
             if any(all(any(word in held for word in words) for held in earlier) for earlier in parts):
                 continue  # every word of an earlier part holds one of these ("is proposed" holds "proposed")
@@ -143,21 +144,6 @@ def required_literal_sets(pattern: re.Pattern[str]) -> tuple[tuple[tuple[str, ..
             return None
         alternatives.append(tuple(parts))
     return tuple(alternatives)
-
-
-def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Words one of which every match of `pattern` contains (the words its matches start with where it has them),
-    or None when the pattern has none that can be read off (case-insensitive patterns have none) or too many to be
-    worth testing."""
-    tree = _parse(pattern)
-    if tree is None:
-        return None
-    kept = _fewest(_required(tree.data) or ())
-    if not kept or not kept[0]:
-        return None
-    # a substring test costs ~0.1 µs a word on a sentence and a search ~3.5 µs: beyond this many words the test
-    # costs about what it saves (measured on the result-sentence cue: 35 words, 3.5 µs, and it passes half the time)
-    return tuple(kept) if len(kept) <= _MAX_WORDS else None
 
 
 class PrefilteredPattern:

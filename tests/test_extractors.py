@@ -480,27 +480,31 @@ def test_a_catalog_model_with_a_version_number_is_that_version(nlp):
     assert {"BERT 12", "VAR 3", "CLIP 2"}.isdisjoint(names)
 
 
-def test_required_literals_of_a_pattern():
+def test_words_a_pattern_starts_with():
+    """The first part of each alternative: the literals its matches start with, joined as far as they go."""
     import re
 
-    from extractors.literal_prefilter import required_literals
+    from extractors.literal_prefilter import required_literal_sets
 
-    assert set(required_literals(re.compile(r"\b(?:dubbed|termed|coined)\b"))) == {"dubbed", "termed", "coined"}
-    assert set(required_literals(re.compile(r"(?<![\w-])(?:is|are) (?:new|old)\b"))) == {
-        "is new", "is old", "are new", "are old"}
-    assert required_literals(re.compile(r"\bwe(?: propose)?\b")) == ("we",)  # "we propose" holds "we"
-    assert required_literals(re.compile(r"(we)+ x")) == ("we",)  # a capturing group, then a repeat: stop there
+    def first(pattern: str, flags: int = 0):
+        found = required_literal_sets(re.compile(pattern, flags))
+        return found and set().union(*(parts[0] for parts in found))
+
+    assert first(r"\b(?:dubbed|termed|coined)\b") == {"dubbed", "termed", "coined"}
+    assert first(r"(?<![\w-])(?:is|are) (?:new|old)\b") == {"is new", "is old", "are new", "are old"}
+    assert first(r"\bwe(?: propose)?\b") == {"we"}  # "we propose" holds "we"
+    assert first(r"(we)+ x") == {"we"}  # a capturing group, then a repeat: stop there
     # no words to start with: the words of a part every match holds
-    assert set(required_literals(re.compile(r"(?:^\s*|\bby\s+)(?P<verb>propose|present)\b|\b(?P<n>dubbed)"))) == {
-        "propose", "present", "dubbed"}
-    assert required_literals(re.compile(r"\d+(?:\.\d+)?\s?%")) == ("%",)
-    assert required_literals(re.compile(r"^\s*we\b")) == ("we",)
-    assert set(required_literals(re.compile(r"(?:we|\w+ing)"))) == {"we", "ing"}
+    assert first(r"(?:^\s*|\bby\s+)(?P<verb>propose|present)\b|\b(?P<n>dubbed)") == {"propose", "present", "dubbed"}
+    assert first(r"\d+(?:\.\d+)?\s?%") == {"%"}
+    assert first(r"^\s*we\b") == {"we"}
+    assert first(r"(?:we|\w+ing)") == {"we", "ing"}
     for no_shortcut in (r"\d+", r"(?:we|\w+)", r"(?:a|)b?", r"[a-z]+"):
-        assert required_literals(re.compile(no_shortcut)) is None, no_shortcut
-    assert required_literals(re.compile("dubbed", re.IGNORECASE)) is None
-    many = "|".join(f"word{i}x" for i in range(20))  # more words than a substring test is worth
-    assert required_literals(re.compile(rf"\b(?:{many})\b")) is None
+        assert first(no_shortcut) is None, no_shortcut
+    assert first("dubbed", re.IGNORECASE) is None
+    many = "|".join(chr(97 + i % 26) + chr(97 + (7 * i + 3) % 26) + chr(97 + (11 * i + 5) % 26) for i in range(30))
+    # (more words than a substring test is worth)
+    assert first(rf"\b(?:{many})\b") is None
 
 
 def test_word_sets_every_match_of_a_pattern_holds():
