@@ -17,6 +17,7 @@ gives a set, and a text must hold a word of each (`\\bwe\\b[^.]{0,80}?\\b(?:prop
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from re import _constants as constants  # the parse tree's opcodes (the `re` package's own modules, Python >= 3.11)
 from re import _parser as parser
 
@@ -58,36 +59,20 @@ def _required(items) -> set[str] | None:
     """Words one of which every match of the sequence `items` contains: the words the sequence starts with, else
     those of the first part from which a run of literals must follow (a branch counts when each of its
     alternatives has words)."""
-    for position, (op, argument) in enumerate(items):
-        prefixes = {prefix for prefix, _ in _prefixes(items[position:])}
-        if "" not in prefixes:
-            return prefixes
-        words = None
-        if op is constants.BRANCH:
-            alternatives = [_required(alternative) for alternative in argument[1]]
-            if all(alternative is not None for alternative in alternatives):
-                words = set().union(*alternatives)
-        elif op is constants.SUBPATTERN and not argument[1] and not argument[2]:
-            words = _required(argument[3])
-        elif op in _REPEATS and argument[0] >= 1:
-            words = _required(argument[2])
-        if words:
-            return words
-    return None
+    return next(_mandatory_parts(items), None)
 
 
-def _mandatory_parts(items) -> list[set[str]]:
+def _mandatory_parts(items) -> Iterator[set[str]]:
     """Word sets of the parts of the sequence `items` that every match goes through, one word of each in the match,
     in order: from each position, the literals a match starts with there (joined as far as they go, as `_prefixes`
     reads them), else the words of the part at that position (a group, a branch whose every alternative has words, a
     repeat taken at least once) as `_required` finds them."""
-    found = []
     for position, (op, argument) in enumerate(items):
         if op in _ZERO_WIDTH:
             continue
         prefixes = {prefix for prefix, _ in _prefixes(items[position:])}
         if "" not in prefixes:
-            found.append(prefixes)
+            yield prefixes
             continue
         words = None
         if op is constants.BRANCH:
@@ -99,8 +84,7 @@ def _mandatory_parts(items) -> list[set[str]]:
         elif op in _REPEATS and argument[0] >= 1:
             words = _required(argument[2])
         if words:
-            found.append(words)
-    return found
+            yield words
 
 
 def _fewest(words) -> tuple[str, ...]:
