@@ -60,10 +60,15 @@ def _build_key() -> str:
 
 
 def _read_manifest(directory: Path) -> dict:
+    """The manifest, or an empty one when it is missing or damaged (then nothing compiled is served: importing
+    `extractors` must not fail over a build directory)."""
     try:
-        return json.loads((directory / MANIFEST).read_text("utf-8"))
+        manifest = json.loads((directory / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("modules", {}), dict):
+        return {}
+    return manifest
 
 
 def _binary(directory: Path, module: str) -> Path:

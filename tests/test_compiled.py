@@ -74,8 +74,9 @@ def test_a_copy_is_served_only_while_it_matches_its_source(tmp_path):
     assert manifest(source_digest, python=".cpython-399-other.so") == {}  # compiled for another Python
     binary.unlink()
     assert manifest(source_digest) == {}
-    (tmp_path / compiled.MANIFEST).write_text("{not json")
-    assert compiled.fresh_copies(tmp_path) == {}
+    for damaged in ("{not json", "[]", '{"modules": ["extractors.spans"]}'):
+        (tmp_path / compiled.MANIFEST).write_text(damaged)
+        assert compiled.fresh_copies(tmp_path) == {}, damaged
 
 
 
