@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.batching import BatchwiseComponent
 from extractors.spans import ABBREVIATION_GROUP, doc_lowered, doc_text, joins_word, sentence_bounds, set_group
 
 _DEFINITION = re.compile(r"\(\s*([^()\s;,]{2,12}(?:[ -][^()\s;,]{1,10})?)\s*\)")
@@ -129,7 +130,7 @@ def long_form_uses(long: str, text: str, lowered: str) -> Iterator[tuple[int, in
         at = lowered.find(core, at + 1)
 
 
-class AbbreviationDetector:
+class AbbreviationDetector(BatchwiseComponent):
     def __call__(self, doc: Doc) -> Doc:
         sentence_starts = [start for start, _ in sentence_bounds(doc)]
         text = doc_text(doc)

@@ -16,6 +16,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from extractors.batching import BatchwiseComponent
 from extractors.resources import Memo, load_json
 from extractors.spans import CATALOG_GROUP, doc_text, set_group, word_after
 from kg.catalog import Catalog, CatalogEntry, load_catalog
@@ -49,7 +50,7 @@ def surface_variants(name: str) -> Iterator[str]:
     return iter(sorted(forms))
 
 
-class CatalogMatcher:
+class CatalogMatcher(BatchwiseComponent):
     def __init__(self, nlp: Language, catalog: Catalog):
         self.catalog = catalog
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")

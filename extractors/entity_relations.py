@@ -15,6 +15,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.batching import BatchwiseComponent
 from extractors.resources import load_json
 from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import EntityRelation, Mention, Result
@@ -22,7 +23,7 @@ from kg.model import EntityRelation, Mention, Result
 _MODEL_TYPES = ("method", "architecture")
 
 
-class EntityRelationExtractor:
+class EntityRelationExtractor(BatchwiseComponent):
     def __init__(self, cues: dict | None = None):
         cues = cues or load_json("entity_relation_cues.json")
         flags = re.IGNORECASE

@@ -14,6 +14,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.batching import BatchwiseComponent
 from extractors.resources import Memo, alternation, load_json
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, doc_lowered, doc_text, doc_words, group_offsets,
                               joins_word, sentence_bounds, set_group, span_text, word_after)
@@ -59,7 +60,7 @@ class HeadFinder:
         return spans
 
 
-class HeadedPhraseDetector:
+class HeadedPhraseDetector(BatchwiseComponent):
     def __init__(self, label: str, group: str, heads: dict, modifiers: dict | None = None):
         config = modifiers or load_json("task_phrases.json")
         self.label, self.group = label, group

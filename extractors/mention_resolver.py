@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 
 from extractors.abbreviations import CONFIDENCE as ABBREVIATION_CONFIDENCE
 from extractors.abbreviations import LONG_LABEL, SHORT_LABEL
+from extractors.batching import BatchwiseComponent
 from extractors.context_typing import ContextTyper
 from extractors.resources import Memo, load_json
 from extractors.spans import (ABBREVIATION_GROUP, ARCHITECTURE_GROUP, CATALOG_GROUP, METHOD_GROUP, NAME_GROUP,
@@ -41,7 +42,7 @@ class Candidate(NamedTuple):
     long_form: str | None = None
 
 
-class MentionResolver:
+class MentionResolver(BatchwiseComponent):
     def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
         self.catalog = catalog
         self.typer = typer or ContextTyper()

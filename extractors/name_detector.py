@@ -14,6 +14,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.batching import BatchwiseComponent
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.resources import Memo, load_json, load_word_list
 from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets, set_group,
@@ -68,7 +69,7 @@ def chunks_with_two_capitals(text: str) -> list[tuple[int, int]]:
     return chunks
 
 
-class NameDetector:
+class NameDetector(BatchwiseComponent):
     def __init__(self, catalog: Catalog, typer: ContextTyper | None = None):
         self.catalog = catalog
         self.typer = typer or ContextTyper()

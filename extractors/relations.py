@@ -16,6 +16,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.batching import BatchwiseComponent
 from extractors.literal_prefilter import PrefilteredPattern
 from extractors.resources import load_json
 from extractors.spans import doc_text, extension_value, set_extension_value
@@ -38,7 +39,7 @@ def _lower_case_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-class RelationClassifier:
+class RelationClassifier(BatchwiseComponent):
     def __init__(self, cues: dict | None = None):
         cues = cues or load_json("relation_cues.json")
         flags = re.IGNORECASE

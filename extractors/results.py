@@ -22,6 +22,7 @@ from decimal import Decimal
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors.batching import BatchwiseComponent
 from extractors.caseless import CaselessPattern, lowered_for
 from extractors.resources import alternation, load_json
 from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_bounds, set_extension_value
@@ -65,7 +66,7 @@ class _Metric:
     unit: str
 
 
-class ResultExtractor:
+class ResultExtractor(BatchwiseComponent):
     def __init__(self, config: dict | None = None):
         config = config or load_json("metrics.json")
         self.metric_of: dict[str, tuple[str, str]] = {}

@@ -17,10 +17,11 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from extractors.batching import BatchwiseComponent
 from extractors.spans import keep_sentence_bounds
 
 
-class SentenceSplitter:
+class SentenceSplitter(BatchwiseComponent):
     def __init__(self, nlp: Language, punct_chars: list[str] | None = None):
         self.punct_chars = list(punct_chars or Sentencizer.default_punct_chars)
         self.punct_orths = {nlp.vocab.strings.add(char) for char in self.punct_chars}

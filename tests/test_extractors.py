@@ -246,6 +246,29 @@ def test_the_pipeline_keeps_the_text_and_a_tokenizer_memo_for_a_corpus(nlp):
     assert nlp.tokenizer.max_cache_size >= 100_000
 
 
+
+def test_batch_by_batch_extraction_gives_what_one_doc_at_a_time_does(nlp, seed_files):
+    """`nlp.pipe` runs each paperkg component over a whole batch before the next component
+    (extractors/batching.py); `nlp(doc)` runs every component on one doc in turn. Both give every seed paper the
+    same records, in batches that do not divide the corpus evenly."""
+    from dataclasses import asdict
+
+    from extractors.batching import BatchwiseComponent
+    from extractors.spans import keep_paper_id
+    from kg.corpus import read_corpus
+    from kg.extraction import extract
+
+    assert all(isinstance(component, BatchwiseComponent) for name, component in nlp.pipeline)
+    papers = read_corpus(seed_files).papers
+    batched = [[asdict(r) for r in (*item.mentions, *item.results, *item.relations)]
+               for item in extract(papers, nlp, batch_size=37)]
+    one_by_one = []
+    for paper in papers:
+        doc = nlp(keep_paper_id(nlp.make_doc(paper.text), paper.id))
+        one_by_one.append([asdict(r) for r in (*doc._.kg_mentions, *doc._.kg_results, *doc._.kg_entity_relations)])
+    assert len(papers) > 100 and sum(map(len, batched)) > 1000
+    assert batched == one_by_one
+
 @pytest.mark.parametrize("abstract, surface, entity_key", [
     ("We demonstrate the generation of images conditioned on a class.", "generation of images", "image generation"),
     ("A framework that unifies image understanding and generation in one model.", "generation", "image generation"),
