@@ -9,7 +9,6 @@ seeded layout and physics is off, so the page opens already laid out.
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,15 +16,14 @@ from importlib import resources
 from operator import itemgetter
 from pathlib import Path
 
-import igraph
 import networkx as nx
-import numpy as np
 import orjson
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 from pyvis.network import Network
 
 from kg.export.atomic import atomic_write
+from kg.export.layout import lay_out
 
 KINDS = {  # colour and vis-network shape per node kind (the legend shows both)
     "paper": ("#9aa5b1", "square"), "method": ("#4e79a7", "dot"), "dataset": ("#59a14f", "diamond"),
@@ -39,9 +37,7 @@ EDGE_STYLES = {  # dashes, width, colour
     "uses": (False, 0.8, "#9fb3c8"), "variant_of": ([10, 4], 1.5, "#e15759"), "broader": ([10, 4], 1.0, "#829ab1"),
 }
 DEFAULT_MAX_NODES = 2000
-LAYOUT_SEED = 7
 COOCCURRING_SHOWN = 8
-_SCALE = 2500
 
 
 def _vis_network_assets() -> tuple[str, str]:
@@ -78,33 +74,6 @@ def select_nodes(graph: nx.MultiDiGraph, max_nodes: int) -> list[str]:
         return nodes
     links = {node: _links(graph, node) for node in nodes}
     return sorted(sorted(nodes, key=lambda n: (-links[n], n))[:max_nodes])
-
-
-# Exact repulsion between all pairs (igraph's grid approximation collapses the core of these dense graphs into a
-# blob); the cost is iterations x nodes^2, so the iterations are as few as still give a settled picture. Measured on
-# the seeds' view (1,680 nodes) and a 10k build's (2,000): a linked pair's mean distance over a random pair's is
-# 0.268 / 0.419 after 150 iterations and 0.272 / 0.422 after 80; nodes closer than 8 units to another, 0% / 4.8%
-# after 150 and 0% / 8.6% after 80; 40 iterations start to blur both (0.288, 17%). 80 take ~0.9 s at 2,000 nodes.
-LAYOUT_ITERATIONS = 80
-
-
-def _layout(nodes: list[str], edges: list[tuple[str, str, str]]) -> dict[str, tuple[float, float]]:
-    """Seeded Fruchterman-Reingold in igraph's C core (networkx's takes ~7 s for 1,500 nodes; this ~1 s).
-    igraph draws from the generator set here, so the same graph always gets the same positions."""
-    if not nodes:
-        return {}
-    index = {node: i for i, node in enumerate(nodes)}
-    pairs = sorted({tuple(sorted((index[s], index[t]))) for s, t, _ in edges if s != t})
-    start = np.random.default_rng(LAYOUT_SEED).uniform(-1, 1, (len(nodes), 2)).tolist()
-    igraph.set_random_number_generator(random.Random(LAYOUT_SEED))
-    try:
-        coords = np.array(igraph.Graph(n=len(nodes), edges=pairs)
-                          .layout_fruchterman_reingold(seed=start, niter=LAYOUT_ITERATIONS, grid="nogrid").coords)
-    finally:
-        igraph.set_random_number_generator(random)
-    coords -= coords.mean(axis=0)
-    coords /= max(1e-9, float(np.abs(coords).max()))
-    return {node: (round(float(x) * _SCALE, 1), round(float(y) * _SCALE, 1)) for node, (x, y) in zip(nodes, coords)}
 
 
 def _tooltip(data: dict) -> str:
@@ -174,7 +143,7 @@ def _view(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[list[str], list[tuple
 
 def layout_positions(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> dict[str, tuple[float, float]]:
     """Where the page draws each node it shows."""
-    return _layout(*_view(graph, max_nodes))
+    return lay_out(*_view(graph, max_nodes))
 
 
 def layout_positions_timed(graph: nx.MultiDiGraph,
@@ -241,7 +210,7 @@ class PageData:
         return cls(network, {"details": details, "names": names}, note, kept, edges)
 
     def layout(self) -> dict[str, tuple[float, float]]:
-        return _layout(self.kept, self.edges)
+        return lay_out(self.kept, self.edges)
 
 
 def build_network(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> tuple[Network, dict, str]:
