@@ -31,7 +31,7 @@ from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, ForkedCall, Pipeline
                           extract_papers, in_order, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
-from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions_timed, render_page, write_html
+from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions, render_page, write_html
 from kg.export.mentions import MentionsWriter
 from kg.export.rdf import RdfWriter
 from kg.graph import GraphAggregates, PairCounts, ViewCutoff, build_graph
@@ -309,9 +309,16 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
         _PASS_TWO = None
 
 
-def _view_layout(aggregates: GraphAggregates, max_nodes: int) -> tuple[dict[str, tuple[float, float]], float]:
-    """Where the HTML page draws its nodes, and the seconds that took (run in a forked child)."""
-    return layout_positions_timed(aggregates.view_skeleton(), max_nodes)
+def _side_exports(aggregates: GraphAggregates, max_nodes: int,
+                  graphml: GraphmlWriter) -> tuple[dict[str, tuple[float, float]], float, Path, float]:
+    """Run in a forked child by a build with workers: where the HTML page draws its nodes (from the view's skeleton)
+    and the GraphML file finished, each with the seconds it took — about as long as the parent's own share of the
+    last step (the view graph, the RDF's entities, the rest of the page)."""
+    started = time.perf_counter()
+    positions = layout_positions(aggregates.view_skeleton(), max_nodes)
+    laid_out = time.perf_counter()
+    graphml_file = graphml.finish(aggregates)
+    return positions, laid_out - started, graphml_file, time.perf_counter() - laid_out
 
 
 def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
@@ -337,10 +344,13 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 writer.add_encoded(data)
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
-        # with workers, the HTML layout is computed on another core, from the view's skeleton, while this process
-        # builds the view graph, finishes the other files and the rest of the page
-        layout = ForkedCall(_view_layout, aggregates, html_max_nodes) if workers > 1 else None
+        # with workers, the HTML layout (from the view's skeleton) and the GraphML file are finished in forked
+        # children, on the other core, while this process builds the view graph, finishes the RDF and the page
+        side = None
         try:
+            if workers > 1:
+                graphml.flush()  # the body on disk: the child's copy of the write buffer is empty
+                side = ForkedCall(_side_exports, aggregates, html_max_nodes, graphml)
             started = time.perf_counter()
             view = aggregates.view_graph()
             now = time.perf_counter()
@@ -349,22 +359,28 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
             now = time.perf_counter()
             seconds["export rdf"] += now - started
-            files.append(graphml.finish(aggregates))
-            started, now = now, time.perf_counter()
-            seconds["export graphml"] += now - started
+            if side is None:
+                files.append(graphml.finish(aggregates))
+                started, now = now, time.perf_counter()
+                seconds["export graphml"] += now - started
             started = time.perf_counter()
             html, layout_seconds = None, 0.0
-            if layout is not None:
+            if side is not None:
                 page = PageData.of(view, html_max_nodes)
                 page.encode()
-                positions, layout_seconds = layout.result()
+                waited = time.perf_counter()
+                positions, layout_seconds, graphml_file, graphml_seconds = side.result()
+                started += time.perf_counter() - waited  # (the child's seconds are counted instead)
+                graphml.release()  # the child wrote the file and removed the body: only the handle is left here
+                files.append(graphml_file)
+                seconds["export graphml"] += graphml_seconds
                 html = render_page(page, positions)
             files.append(write_html(view, out, html_max_nodes, html=html))
             now = time.perf_counter()
             seconds["export html"] += (now - started) + layout_seconds  # the layout's own time, wherever it ran
         except BaseException:
-            if layout is not None:
-                layout.cancel()
+            if side is not None:
+                side.cancel()
             raise
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now

@@ -48,6 +48,26 @@ def test_two_local_workers_give_byte_identical_exports(two_listings, one_process
     assert _exports(tmp_path) == _exports(out)
 
 
+def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_written(two_listings, tmp_path,
+                                                                                      monkeypatch):
+    """With workers, the GraphML file is finished in a forked child beside the HTML layout: its error is the
+    build's error; the files finished before it are whole, the rest absent, no temporary file is left behind."""
+    from kg.export.graphml import GraphmlWriter
+
+    def fail(writer, aggregates):
+        raise OSError("no space left in the child")
+
+    monkeypatch.setattr(GraphmlWriter, "finish", fail)  # the forked child inherits it
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="no space left in the child"):
+        build_directory(two_listings, out, workers=2)
+    files = sorted(path.name for path in out.iterdir() if path.is_file())
+    assert files == ["graph.ttl"]  # written before the GraphML file (files appear one by one, each whole)
+    from pyoxigraph import RdfFormat, parse
+
+    assert sum(1 for _ in parse(path=str(out / "graph.ttl"), format=RdfFormat.TURTLE)) > 1000
+
+
 def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_build, tmp_path):
     from dask.distributed import Client, LocalCluster
 

@@ -164,6 +164,14 @@ class GraphmlWriter:
         """Paper nodes and link edges from `encode_paper`, in corpus order."""
         self._body.handle.write(graphml)
 
+    def flush(self) -> None:
+        """The paper nodes and link edges so far, on disk (before another process finishes the file)."""
+        self._body.handle.flush()
+
+    def release(self) -> None:
+        """Close the body's handle, once another process has finished the file (and removed the body)."""
+        self._body.handle.close()
+
     def finish(self, aggregates: GraphAggregates) -> Path:
         self._body.handle.flush()
         try:

@@ -9,7 +9,6 @@ seeded layout and physics is off, so the page opens already laid out.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -144,14 +143,6 @@ def _view(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[list[str], list[tuple
 def layout_positions(graph: nx.MultiDiGraph, max_nodes: int = DEFAULT_MAX_NODES) -> dict[str, tuple[float, float]]:
     """Where the page draws each node it shows."""
     return lay_out(*_view(graph, max_nodes))
-
-
-def layout_positions_timed(graph: nx.MultiDiGraph,
-                           max_nodes: int = DEFAULT_MAX_NODES) -> tuple[dict[str, tuple[float, float]], float]:
-    """`layout_positions` and the seconds it took: what a build with workers computes in a forked process
-    (`kg.executors.ForkedCall`) while this one finishes the other files and the rest of the page (`PageData`)."""
-    started = time.perf_counter()
-    return layout_positions(graph, max_nodes), time.perf_counter() - started
 
 
 @dataclass
