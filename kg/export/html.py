@@ -31,6 +31,7 @@ KINDS = {  # colour and vis-network shape per node kind (the legend shows both)
 LINK_RELATIONS = ("proposes", "evaluates_on", "addresses", "uses")
 _LINK_RELATIONS = frozenset(LINK_RELATIONS)
 HIERARCHY_RELATIONS = ("variant_of", "broader")
+_DRAWN_RELATIONS = frozenset(LINK_RELATIONS + HIERARCHY_RELATIONS)
 EDGE_STYLES = {  # dashes, width, colour
     "proposes": (False, 2.5, "#243b53"), "evaluates_on": ([6, 4], 1.2, "#59a14f"), "addresses": ([2, 4], 1.2, "#f28e2b"),
     "uses": (False, 0.8, "#9fb3c8"), "variant_of": ([10, 4], 1.5, "#e15759"), "broader": ([10, 4], 1.0, "#829ab1"),
@@ -63,7 +64,8 @@ def _links(graph: nx.MultiDiGraph, node: str) -> int:
     data = graph.nodes[node]
     if data["kind"] != "paper":
         return data.get("papers", 0)
-    return sum(1 for _, _, relation in graph.out_edges(node, keys=True) if relation in LINK_RELATIONS)
+    return sum(1 for by_relation in graph._succ[node].values() for relation in by_relation
+               if relation in _LINK_RELATIONS)
 
 
 def select_nodes(graph: nx.MultiDiGraph, max_nodes: int) -> list[str]:
@@ -135,8 +137,8 @@ def _view(graph: nx.MultiDiGraph, max_nodes: int) -> tuple[list[str], list[tuple
     """The nodes the page shows (sorted) and the edges it draws between them."""
     kept = select_nodes(graph, max_nodes)
     kept_set = set(kept)
-    edges = [(source, target, relation) for source, target, relation in sorted(graph.edges(keys=True))
-             if relation in LINK_RELATIONS + HIERARCHY_RELATIONS and source in kept_set and target in kept_set]
+    edges = sorted((source, target, relation) for source in kept for target, by_relation in graph._succ[source].items()
+                   if target in kept_set for relation in by_relation if relation in _DRAWN_RELATIONS)
     return kept, edges
 
 
