@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup compile build test chromium screenshot bench bench-queries clean
+.PHONY: setup compile build test chromium screenshot bench bench-layout bench-queries clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ screenshot: setup chromium
 ## Other sizes: .venv/bin/python bench/run.py --sizes 1000000 --workers 2
 bench: setup
 	$(PY) bench/run.py
+
+## HTML layout benchmark: seconds and readability of the page's layout against one round over all nodes.
+bench-layout: setup
+	$(PY) bench/layout.py $(CORPUS)
 
 ## Query-latency benchmark, rdflib vs pyoxigraph (not part of the test suite; minutes, and GBs of memory).
 bench-queries: setup
