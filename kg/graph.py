@@ -21,7 +21,7 @@ import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from itertools import combinations
+from itertools import chain, combinations
 from typing import NamedTuple
 
 import networkx as nx
@@ -148,22 +148,35 @@ class GraphAggregates:
     def add_batch(self, facts: list[PaperFacts], pair_keys: np.ndarray) -> None:
         """The facts of a batch of papers, their co-occurring pairs already counted into keys
         (`PairCounts.keys_of`, in the worker that encoded the batch)."""
+        self.papers += len(facts)
+        self.papers_with_links += sum(1 for paper in facts if paper.relations)
+        # counted for the whole batch at once, in paper order: the same counts, in the same order, as paper by paper
+        self.paper_counts.update(chain.from_iterable(paper.entity_ids for paper in facts))
+        self.links_per_relation.update(chain.from_iterable(paper.relations for paper in facts))
+        self.statement_papers.update(chain.from_iterable(paper.statements for paper in facts))
+        self.results += sum(paper.results for paper in facts)
+        self.papers_with_results += sum(1 for paper in facts if paper.results)
+        self.results_with_dataset += sum(paper.results_with_dataset for paper in facts)
         for paper in facts:
-            self.add_facts(paper, count_pairs=False)
+            if paper.view is not None:
+                self._add_view_candidate(paper)
         self.pairs.add(pair_keys)
 
-    def add_facts(self, facts: PaperFacts, count_pairs: bool = True) -> None:
+    def add_facts(self, facts: PaperFacts) -> None:
         self.papers += 1
         self.papers_with_links += bool(facts.relations)
         self.paper_counts.update(facts.entity_ids)
         self.links_per_relation.update(facts.relations)
-        if count_pairs:
-            self.pairs.add_paper(facts.entity_ids)
+        self.pairs.add_paper(facts.entity_ids)
         self.statement_papers.update(facts.statements)
         self.results += facts.results
         self.papers_with_results += bool(facts.results)
         self.results_with_dataset += facts.results_with_dataset
-        if self._view_size and facts.view is not None and (-len(facts.relations), facts.paper_id) < self._view_cutoff:
+        if facts.view is not None:
+            self._add_view_candidate(facts)
+
+    def _add_view_candidate(self, facts: PaperFacts) -> None:
+        if self._view_size and (-len(facts.relations), facts.paper_id) < self._view_cutoff:
             self._view_papers.append((len(facts.relations), facts.paper_id, facts.view))
             # pruned first when there are enough candidates to set a cutoff, then after each quarter of the view
             # more: a tighter cutoff sooner means fewer candidates pickled by the workers
