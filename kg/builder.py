@@ -344,8 +344,8 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 writer.add_encoded(data)
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
-        # with workers, the HTML layout (from the view's skeleton) and the GraphML file are finished in forked
-        # children, on the other core, while this process builds the view graph, finishes the RDF and the page
+        # with workers, the HTML layout (from the view's skeleton) and the GraphML file are finished in a forked
+        # child, on the other core, while this process builds the view graph, finishes the RDF and the page
         side = None
         try:
             if workers > 1:
