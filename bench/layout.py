@@ -34,12 +34,10 @@ def one_round(nodes: list[str], edges: list[tuple[str, str, str]], iterations: i
     pairs = sorted({tuple(sorted((index[s], index[t]))) for s, t, _ in edges if s != t})
     start = np.random.default_rng(layout.SEED).uniform(-1, 1, (len(nodes), 2)).tolist()
     igraph.set_random_number_generator(random.Random(layout.SEED))
-    coords = np.array(igraph.Graph(n=len(nodes), edges=pairs)
-                      .layout_fruchterman_reingold(seed=start, niter=iterations, grid="nogrid").coords)
+    coords = igraph.Graph(n=len(nodes), edges=pairs).layout_fruchterman_reingold(
+        seed=start, niter=iterations, grid="nogrid").coords
     igraph.set_random_number_generator(random)
-    coords -= coords.mean(axis=0)
-    coords /= max(1e-9, float(np.abs(coords).max()))
-    return {node: (x * layout.SCALE, y * layout.SCALE) for node, (x, y) in zip(nodes, coords)}
+    return layout.page_positions(nodes, coords)
 
 
 def readability(positions: dict[str, tuple[float, float]], edges: list[tuple[str, str, str]]) -> tuple[float, float]:

@@ -48,7 +48,12 @@ def lay_out(nodes: list[str], edges: list[tuple[str, str, str]]) -> dict[str, tu
             coords = _two_rounds(graph, rng)
     finally:
         igraph.set_random_number_generator(random)
-    coords = np.array(coords)
+    return page_positions(nodes, coords)
+
+
+def page_positions(nodes: list[str], coords) -> dict[str, tuple[float, float]]:
+    """A layout's coordinates centred and scaled to the page (±`SCALE` on the wider axis), to 0.1 unit."""
+    coords = np.array(coords, dtype=float)
     coords -= coords.mean(axis=0)
     coords /= max(1e-9, float(np.abs(coords).max()))
     return {node: (round(float(x) * SCALE, 1), round(float(y) * SCALE, 1)) for node, (x, y) in zip(nodes, coords)}
