@@ -148,6 +148,15 @@ class GraphAggregates:
     def add_batch(self, facts: list[PaperFacts], pair_keys: np.ndarray) -> None:
         """The facts of a batch of papers, their co-occurring pairs already counted into keys
         (`PairCounts.keys_of`, in the worker that encoded the batch)."""
+        self._count(facts)
+        self.pairs.add(pair_keys)
+
+    def add_facts(self, facts: PaperFacts) -> None:
+        """One paper's facts (the in-memory build adds paper by paper)."""
+        self._count([facts])
+        self.pairs.add_paper(facts.entity_ids)
+
+    def _count(self, facts: list[PaperFacts]) -> None:
         self.papers += len(facts)
         self.papers_with_links += sum(1 for paper in facts if paper.relations)
         # counted for the whole batch at once, in paper order: the same counts, in the same order, as paper by paper
@@ -160,20 +169,6 @@ class GraphAggregates:
         for paper in facts:
             if paper.view is not None:
                 self._add_view_candidate(paper)
-        self.pairs.add(pair_keys)
-
-    def add_facts(self, facts: PaperFacts) -> None:
-        self.papers += 1
-        self.papers_with_links += bool(facts.relations)
-        self.paper_counts.update(facts.entity_ids)
-        self.links_per_relation.update(facts.relations)
-        self.pairs.add_paper(facts.entity_ids)
-        self.statement_papers.update(facts.statements)
-        self.results += facts.results
-        self.papers_with_results += bool(facts.results)
-        self.results_with_dataset += facts.results_with_dataset
-        if facts.view is not None:
-            self._add_view_candidate(facts)
 
     def _add_view_candidate(self, facts: PaperFacts) -> None:
         if self._view_size and (-len(facts.relations), facts.paper_id) < self._view_cutoff:
