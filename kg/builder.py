@@ -13,12 +13,10 @@ Two entry points over the same stages:
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import pickle
 import shutil
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -27,8 +25,8 @@ from pathlib import Path
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import (BATCH_SIZE, IN_FLIGHT_PER_WORKER, ForkedCall, PipelineSettings, SpooledBatch,
-                          extract_papers, in_order, map_batches, pipeline_catalog, spool_batch)
+from kg.executors import (BATCH_SIZE, ForkedCall, LocalWorkers, PipelineSettings, SpooledBatch,
+                          extract_papers, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions, render_page, write_html
@@ -37,7 +35,7 @@ from kg.export.rdf import RdfWriter
 from kg.graph import GraphAggregates, PairCounts, ViewCutoff, build_graph
 from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
-from kg.spool import BuildState, SegmentWriter, fingerprint, read_frames
+from kg.spool import BuildState, FramePlace, SegmentWriter, fingerprint, frame_places, read_frames
 
 ENCODE_BATCH = 256  # papers per encoded batch when an in-memory graph is written
 
@@ -287,24 +285,24 @@ class _PassTwo:
 _PASS_TWO: _PassTwo | None = None  # what forked pass-two workers inherit
 
 
-def _encode_in_worker(frame: bytes, view_cutoff: ViewCutoff | None) -> EncodedBatch:
-    return _PASS_TWO.encode(frame, view_cutoff, ship=True)
+def _encode_in_worker(place: FramePlace, view_cutoff: ViewCutoff | None) -> EncodedBatch:
+    return _PASS_TWO.encode(place.read(), view_cutoff, ship=True)
 
 
 def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggregates, workers: int,
                clock: _Clock) -> Iterator[EncodedBatch]:
     """Pass two: every spooled batch linked and encoded, in order — here, or in `workers` forked processes."""
     global _PASS_TWO
-    frames = clock.timed("spool", (frame for path in segments for frame in read_frames(path)))
     if workers <= 1:
-        for frame in frames:
+        for frame in clock.timed("spool", (frame for path in segments for frame in read_frames(path))):
             yield pass_two.encode(frame, aggregates.view_cutoff())
         return
     _PASS_TWO = pass_two
+    # the workers read their frames from the segments themselves: this process sends only where each one lies
+    places = (place for path in segments for place in frame_places(path))
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from in_order(lambda frame: pool.submit(_encode_in_worker, frame, aggregates.view_cutoff()),
-                                frames, workers * IN_FLIGHT_PER_WORKER)
+        with LocalWorkers(workers) as pool:
+            yield from pool.map(_encode_in_worker, ((place, aggregates.view_cutoff()) for place in places))
     finally:
         _PASS_TWO = None
 

@@ -12,6 +12,9 @@ client process, which also reads the corpus and writes the spool, does not unpic
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -112,6 +115,63 @@ def in_order(submit: Callable[[T], Future], work: Iterable[T], in_flight: int) -
         yield pending.popleft().result()
 
 
+class LocalWorkers:
+    """`workers` forked processes (they inherit what this process holds: the pipeline, the linker) working through
+    pieces of work in order, each result sent back through a file, not the pool's pipe. A pipe carries a result of
+    megabytes 64 KiB at a time, and every chunk is read by the pool's result thread, which waits for this process's
+    interpreter lock each time while the main thread counts and writes; through a file it is one write there and one
+    read here. The files lie in /dev/shm (memory) where there is one, and go when the pool does."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        self._directory = tempfile.TemporaryDirectory(prefix="paperkg-results-", dir=_memory_directory())
+
+    def __enter__(self) -> LocalWorkers:
+        return self
+
+    def __exit__(self, *failure) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=failure[0] is not None)
+        self._directory.cleanup()
+
+    def map(self, function: Callable, arguments: Iterable[tuple]) -> Iterator:
+        """`function(*args)` for each tuple of `arguments` (drawn only when a worker has room for it), in order.
+        `function` must be a module-level function (it is sent to the workers by name)."""
+        return in_order(lambda args: _ResultFile(self._pool.submit(_call_into_file, function, self._directory.name,
+                                                                   args)),
+                        arguments, self.workers * IN_FLIGHT_PER_WORKER)
+
+
+def _memory_directory() -> str | None:
+    shared = "/dev/shm"
+    return shared if os.path.isdir(shared) and os.access(shared, os.W_OK) else None
+
+
+def _call_into_file(function: Callable, directory: str, args: tuple) -> str:
+    """Run in a worker: the value of `function(*args)`, pickled into a new file of `directory`; returns its path."""
+    value = function(*args)
+    handle, path = tempfile.mkstemp(dir=directory, suffix=".pickle")
+    with open(handle, "wb") as file:
+        file.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return path
+
+
+class _ResultFile:
+    """A worker's future whose result is the path of a file holding the value: `result` reads it and removes it."""
+
+    def __init__(self, future: Future):
+        self._future = future
+
+    def result(self):
+        path = self._future.result()
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        finally:
+            os.unlink(path)
+        return pickle.loads(data)
+
+
 class ForkedCall:
     """`function(*args)` run in a forked child process, started at once: the child inherits the arguments from this
     process's memory instead of receiving them pickled (a 10k build's HTML view graph took ~0.5 s to unpickle,
@@ -174,10 +234,8 @@ def map_batches(work: Callable[[list[Paper], PipelineSettings], T], papers: Iter
         for batch in _batches(papers, batch_size):
             yield work(batch, settings)
         return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from in_order(lambda batch: pool.submit(work, batch, settings), _batches(papers, batch_size),
-                            workers * IN_FLIGHT_PER_WORKER)
+    with LocalWorkers(workers) as pool:
+        yield from pool.map(work, ((batch, settings) for batch in _batches(papers, batch_size)))
 
 
 def _map_on_dask(work: Callable[[list[Paper], PipelineSettings], T], papers: Iterable[Paper],

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 from kg.corpus import RawRecord
 from kg.export.atomic import AtomicFile, atomic_write
@@ -82,12 +84,41 @@ class SegmentWriter:
 def read_frames(path: Path) -> Iterator[bytes]:
     """The pickled batches of a segment, still pickled."""
     with open(path, "rb") as handle:
+        for place in frame_places(path):
+            yield place.read(handle)
+
+
+class FramePlace(NamedTuple):
+    """Where one pickled batch lies in a segment: what a worker process is sent instead of the bytes themselves."""
+
+    path: Path
+    offset: int
+    length: int
+
+    def read(self, handle: BinaryIO | None = None) -> bytes:
+        """The frame's bytes (from `handle`, an open copy of the segment, if given)."""
+        if handle is None:
+            with open(self.path, "rb") as opened:
+                return self.read(opened)
+        data = os.pread(handle.fileno(), self.length, self.offset)
+        if len(data) < self.length:
+            raise StateError(f"{self.path}: truncated segment; rebuild without --update")
+        return data
+
+
+def frame_places(path: Path) -> Iterator[FramePlace]:
+    """Where each pickled batch of a segment lies (reading only the length before each)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        offset = 0
         while header := handle.read(_FRAME_LENGTH):
             length = int.from_bytes(header, "little")
-            data = handle.read(length)
-            if len(header) < _FRAME_LENGTH or len(data) < length:
+            offset += _FRAME_LENGTH
+            if len(header) < _FRAME_LENGTH or offset + length > size:
                 raise StateError(f"{path}: truncated segment; rebuild without --update")
-            yield data
+            yield FramePlace(path, offset, length)
+            offset += length
+            handle.seek(offset)
 
 
 def read_segment(path: Path) -> Iterator[PaperExtraction]:

@@ -201,6 +201,59 @@ def test_forked_call_inherits_its_arguments_and_sends_back_its_result_or_error()
     assert time.perf_counter() - started < 10 and not slow._process.is_alive()
 
 
+def test_local_workers_give_results_in_order_through_files_they_remove(tmp_path):
+    """`LocalWorkers` runs each piece in a forked worker and hands the results back in submission order, through
+    files that are gone once read; a worker's error is raised here, and no result file outlives the pool."""
+    import os
+
+    from kg.executors import LocalWorkers
+
+    with LocalWorkers(2) as pool:
+        directory = Path(pool._directory.name)
+        results = list(pool.map(_pid_and_square, ((n,) for n in range(40))))
+        assert not any(directory.iterdir())
+    assert [square for _, square in results] == [n * n for n in range(40)]
+    assert os.getpid() not in {pid for pid, _ in results}
+    assert not directory.exists()
+    with pytest.raises(ValueError, match="piece 7"):
+        with LocalWorkers(2) as pool:
+            directory = Path(pool._directory.name)
+            for _ in pool.map(_fail_at_seven, ((n,) for n in range(20))):
+                pass
+    assert not directory.exists()
+
+
+def _pid_and_square(n: int) -> tuple[int, int]:
+    import os
+
+    return os.getpid(), n * n
+
+
+def _fail_at_seven(n: int) -> int:
+    if n == 7:
+        raise ValueError(f"piece {n}")
+    return n
+
+
+def test_frame_places_find_every_frame_and_name_a_truncated_segment(tmp_path):
+    """Pass two's workers read their frames by place: the places give the frames `read_frames` gives, in order;
+    a segment cut short is refused with its name."""
+    from kg.spool import FramePlace, SegmentWriter, frame_places, read_frames
+
+    path = tmp_path / "segment.pickle"
+    writer = SegmentWriter(path)
+    frames = [bytes([n]) * (n * 1000 + 1) for n in range(5)]
+    for frame in frames:
+        writer.write_frame(frame, 1)
+    writer.commit()
+    places = list(frame_places(path))
+    assert all(isinstance(place, FramePlace) for place in places)
+    assert [place.read() for place in places] == list(read_frames(path)) == frames
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(StateError, match="segment.pickle: truncated"):
+        list(frame_places(path))
+
+
 def _strongest_by_sorting(weights: dict[tuple[str, str], int], per_entity: int) -> list[tuple[str, str, int]]:
     """What `CoOccurrences.strongest` must give, the plain way: each entity's partners sorted heaviest first (ties:
     lower id), the first `per_entity` kept, every kept pair once, by pair."""
