@@ -3,7 +3,7 @@ builder, stage by stage, against bare spaCy tokenisation of the same abstracts a
 
     .venv/bin/python bench/run.py                              # 10k and 100k abstracts, 1 and 2 workers
     .venv/bin/python bench/run.py --sizes 1000000 --workers 2 --validate  # the million, outputs parsed back
-    .venv/bin/python bench/run.py --sizes 10000 --repeat 3     # each build three times, alternating; the fastest kept
+    .venv/bin/python bench/run.py --sizes 10000 --repeat 5     # five rounds, alternating; each ratio their median
     make bench
 
 Each (size, workers) build runs in its own process; its peak memory is the largest sum of resident memory over
@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -163,21 +164,25 @@ def _rate(papers: int, seconds: float) -> str:
     return f"{papers / seconds:,.0f}" if seconds > 0 else "–"
 
 
+def exports_share(seconds: dict[str, float]) -> float:
+    """The exports' share of a one-worker build's stage time (with workers, extraction is counted in wall time
+    but pass two in worker time, so no share is given)."""
+    return sum(v for k, v in seconds.items() if k.startswith("export")) / sum(seconds.values())
+
+
 def table(rows: list[dict]) -> str:
     header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports' share of stage time | "
               "tokeniser /s | extract ÷ tokeniser | speed-up vs 1 worker | ttl | graphml | html | mentions |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for row in rows:
         seconds, papers = row["seconds"], row["papers"]
-        exports = sum(v for k, v in seconds.items() if k.startswith("export"))
-        # shares only for one worker: with more, extraction is counted in wall time but pass two in worker time
-        work = sum(seconds.values())
         sizes = row["files"]
         lines.append(
             f"| {papers:,} | {row['workers']} | {row['total']:.0f} | {row['peak_rss'] / 2**30:.2f} GiB | "
             + " | ".join(_rate(papers, seconds.get(stage, 0.0)) for stage in STAGES)
-            + (f" | {100 * exports / work:.0f}%" if row["workers"] == 1 else " | –") + f" | {row['tokeniser']:,.0f} | "
-            + (f"{papers / seconds['extract'] / row['tokeniser']:.3f}" if row["workers"] == 1 else "–")
+            + (f" | {100 * row['exports_share']:.0f}%" if "exports_share" in row else " | –")
+            + f" | {row.get('tokeniser', 0):,.0f} | "
+            + (f"{row['ratio']:.3f}" if "ratio" in row else "–")
             + f" | {row.get('speedup', '–')} | "
             + " | ".join(f"{sizes.get(name, 0) / 2**20:,.0f} MiB" for name in
                          ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")) + " |")
@@ -205,30 +210,52 @@ def main() -> None:
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         corpus = generate(size, args.work / f"synthetic-{size}.jsonl")
-        # the ceiling is timed before the builds and after each one-worker build, and the fastest timing taken: this
-        # machine's speed drifts by 10-30% over minutes (and a slow moment would flatter the ratio). With --repeat,
-        # the configurations alternate and each keeps its fastest build (interference only ever slows a run down).
-        ceilings = [tokeniser_rate(corpus)]
-        best: dict[int, dict] = {}
+        # This machine's speed drifts by 10-70% over minutes (the tokeniser's rate has spread from 4,248 to 7,429 a
+        # second within one run), so each ratio compares measurements made one right after the other: a one-worker
+        # build's extraction against the tokeniser timed just before and just after it, and a round's one-worker
+        # build against its two-worker build. With --repeat, the configurations alternate; each ratio is the median
+        # over the rounds (all of them printed), the stage columns are those of each configuration's fastest build.
+        worker_counts = [int(w) for w in args.workers.split(",")]
+        builds: dict[int, list[dict]] = {workers: [] for workers in worker_counts}
+        ceilings, ratios = [], []
+        speedups: dict[int, list[float]] = {workers: [] for workers in worker_counts}
         for _ in range(max(1, args.repeat)):
-            for workers in (int(w) for w in args.workers.split(",")):
+            this_round = {}
+            for workers in worker_counts:
+                if workers == 1:
+                    before = tokeniser_rate(corpus)
                 row = run_build(corpus, args.work / f"out-{size}-{workers}", workers, args.validate)
                 row["workers"] = workers
                 if workers == 1:
-                    ceilings.append(tokeniser_rate(corpus))
-                peak = max(row["peak_rss"], best.get(workers, row)["peak_rss"])  # memory: the largest of the repeats
-                if workers not in best or row["total"] < best[workers]["total"]:
-                    best[workers] = row
-                best[workers]["peak_rss"] = peak
+                    after = tokeniser_rate(corpus)
+                    ceilings += [before, after]
+                    ratios.append(row["papers"] / row["seconds"]["extract"] / ((before + after) / 2))
+                builds[workers].append(row)
+                this_round[workers] = row
                 if "validated" in row:
                     print(f"  parsed back in {row['validate_seconds']:.0f} s: {row['validated']}", flush=True)
-        builds = [best[workers] for workers in sorted(best)]
-        for row in builds:
-            row.update(tokeniser=max(ceilings), tokeniser_timings=ceilings, repeats=max(1, args.repeat))
-            if 1 in best and row["workers"] != 1:
-                row["speedup"] = f"{best[1]['total'] / row['total']:.2f}×"
+            for workers, row in this_round.items():
+                if workers != 1 and 1 in this_round:
+                    speedups[workers].append(this_round[1]["total"] / row["total"])
+        if not ceilings:  # no one-worker build: the ceiling timed once, for the table
+            ceilings.append(tokeniser_rate(corpus))
+        for workers in worker_counts:
+            row = dict(min(builds[workers], key=lambda build: build["total"]))
+            row.update(peak_rss=max(build["peak_rss"] for build in builds[workers]), repeats=max(1, args.repeat),
+                       totals=[build["total"] for build in builds[workers]])
+            if ceilings:
+                row.update(tokeniser=statistics.median(ceilings), tokeniser_timings=ceilings)
+            if workers == 1 and ratios:
+                shares = [exports_share(build["seconds"]) for build in builds[workers]]
+                row.update(ratio=statistics.median(ratios), ratios=ratios, exports_share=statistics.median(shares),
+                           exports_shares=shares)
+            if speedups[workers]:
+                row.update(speedup=f"{statistics.median(speedups[workers]):.2f}×", speedups=speedups[workers])
             rows.append(row)
             print(table(rows[-1:]).splitlines()[-1], flush=True)
+            for key in ("ratios", "exports_shares", "speedups", "totals"):
+                if key in row:
+                    print(f"    {key}: " + ", ".join(f"{value:.3f}" for value in row[key]), flush=True)
     report = table(rows)
     print("\n" + report)
     (args.work / "results.json").write_text(json.dumps(rows, indent=2))
