@@ -242,9 +242,8 @@ def main() -> None:
         for workers in worker_counts:
             row = dict(min(builds[workers], key=lambda build: build["total"]))
             row.update(peak_rss=max(build["peak_rss"] for build in builds[workers]), repeats=max(1, args.repeat),
-                       totals=[build["total"] for build in builds[workers]])
-            if ceilings:
-                row.update(tokeniser=statistics.median(ceilings), tokeniser_timings=ceilings)
+                       totals=[build["total"] for build in builds[workers]],
+                       tokeniser=statistics.median(ceilings), tokeniser_timings=ceilings)
             if workers == 1 and ratios:
                 shares = [exports_share(build["seconds"]) for build in builds[workers]]
                 row.update(ratio=statistics.median(ratios), ratios=ratios, exports_share=statistics.median(shares),
