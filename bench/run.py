@@ -87,6 +87,49 @@ def _tokeniser_rate_here(corpus: Path) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def paired_rates(corpus: Path) -> dict:
+    """Extraction with the full pipeline and bare tokenisation, timed in turns on the same batches in one new
+    process (one core): each batch of the build's size is tokenised by `spacy.blank("en")` and extracted by the
+    build's own pipeline and `extract`, the order alternating from batch to batch. The machine's drift, which moves
+    both rates by tens of percent within a minute, then falls on both alike; the ratio of the sums is the target's."""
+    output = subprocess.run([sys.executable, __file__, "--child-paired", str(corpus)], check=True,
+                            stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _paired_rates_here(corpus: Path) -> dict:
+    import spacy
+
+    from kg.corpus import read_corpus
+    from kg.executors import BATCH_SIZE, PipelineSettings, pipeline
+    from kg.extraction import extract
+
+    papers = read_corpus([corpus]).papers
+    full, blank = pipeline(PipelineSettings()), spacy.blank("en")
+    spent = {"extract": 0.0, "tokenise": 0.0}
+
+    def extract_batch(batch) -> None:
+        started = time.perf_counter()
+        for _ in extract(batch, full, batch_size=len(batch)):
+            pass
+        spent["extract"] += time.perf_counter() - started
+
+    def tokenise_batch(batch) -> None:
+        texts = [paper.text for paper in batch]
+        started = time.perf_counter()
+        for _ in blank.pipe(texts, batch_size=len(texts)):
+            pass
+        spent["tokenise"] += time.perf_counter() - started
+
+    for number, first in enumerate(range(0, len(papers), BATCH_SIZE)):
+        batch = papers[first:first + BATCH_SIZE]
+        steps = (extract_batch, tokenise_batch) if number % 2 else (tokenise_batch, extract_batch)
+        for step in steps:
+            step(batch)
+    rates = {name: len(papers) / seconds for name, seconds in spent.items()}
+    return {**rates, "ratio": rates["extract"] / rates["tokenise"]}
+
+
 def _tree_rss(process) -> int:
     import psutil
 
@@ -164,15 +207,17 @@ def _rate(papers: int, seconds: float) -> str:
     return f"{papers / seconds:,.0f}" if seconds > 0 else "–"
 
 
-def exports_share(seconds: dict[str, float]) -> float:
-    """The exports' share of a one-worker build's stage time (with workers, extraction is counted in wall time
-    but pass two in worker time, so no share is given)."""
-    return sum(v for k, v in seconds.items() if k.startswith("export")) / sum(seconds.values())
+def exports_share(build: dict) -> float:
+    """The exports' share of a one-worker build's time: their stage seconds over the build's wall time (the
+    pipeline's build and the steps between stages included). With workers, pass two's stages run in several
+    processes at once, so no share is given."""
+    return sum(v for k, v in build["seconds"].items() if k.startswith("export")) / build["total"]
 
 
 def table(rows: list[dict]) -> str:
-    header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports' share of stage time | "
-              "tokeniser /s | extract ÷ tokeniser | speed-up vs 1 worker | ttl | graphml | html | mentions |")
+    header = ("| abstracts | workers | total s | peak RSS | " + " | ".join(STAGES) + " | exports' share of build time | "
+              "tokeniser /s | extract ÷ tokeniser, build | extract ÷ tokeniser, paired | speed-up vs 1 worker | "
+              "ttl | graphml | html | mentions |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for row in rows:
         seconds, papers = row["seconds"], row["papers"]
@@ -182,7 +227,8 @@ def table(rows: list[dict]) -> str:
             + " | ".join(_rate(papers, seconds.get(stage, 0.0)) for stage in STAGES)
             + (f" | {100 * row['exports_share']:.0f}%" if "exports_share" in row else " | –")
             + f" | {row.get('tokeniser', 0):,.0f} | "
-            + (f"{row['ratio']:.3f}" if "ratio" in row else "–")
+            + (f"{row['ratio']:.3f}" if "ratio" in row else "–") + " | "
+            + (f"{row['paired']:.3f}" if "paired" in row else "–")
             + f" | {row.get('speedup', '–')} | "
             + " | ".join(f"{sizes.get(name, 0) / 2**20:,.0f} MiB" for name in
                          ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")) + " |")
@@ -199,9 +245,13 @@ def main() -> None:
                         help="build each (size, workers) this many times, alternating, and keep the fastest")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-tokeniser", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-paired", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_tokeniser:
         print(_tokeniser_rate_here(args.child_tokeniser))
+        return
+    if args.child_paired:
+        print(json.dumps(_paired_rates_here(args.child_paired)))
         return
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]), args.validate)
@@ -217,7 +267,7 @@ def main() -> None:
         # over the rounds (all of them printed), the stage columns are those of each configuration's fastest build.
         worker_counts = [int(w) for w in args.workers.split(",")]
         builds: dict[int, list[dict]] = {workers: [] for workers in worker_counts}
-        ceilings, ratios = [], []
+        ceilings, ratios, paired = [], [], []
         speedups: dict[int, list[float]] = {workers: [] for workers in worker_counts}
         for _ in range(max(1, args.repeat)):
             this_round = {}
@@ -230,6 +280,7 @@ def main() -> None:
                     after = tokeniser_rate(corpus)
                     ceilings += [before, after]
                     ratios.append(row["papers"] / row["seconds"]["extract"] / ((before + after) / 2))
+                    paired.append(paired_rates(corpus))
                 builds[workers].append(row)
                 this_round[workers] = row
                 if "validated" in row:
@@ -245,14 +296,18 @@ def main() -> None:
                        totals=[build["total"] for build in builds[workers]],
                        tokeniser=statistics.median(ceilings), tokeniser_timings=ceilings)
             if workers == 1 and ratios:
-                shares = [exports_share(build["seconds"]) for build in builds[workers]]
+                shares = [exports_share(build) for build in builds[workers]]
                 row.update(ratio=statistics.median(ratios), ratios=ratios, exports_share=statistics.median(shares),
-                           exports_shares=shares)
+                           exports_shares=shares, paired=statistics.median(p["ratio"] for p in paired),
+                           paired_ratios=[p["ratio"] for p in paired],
+                           paired_extract=[p["extract"] for p in paired],
+                           paired_tokenise=[p["tokenise"] for p in paired])
             if speedups[workers]:
                 row.update(speedup=f"{statistics.median(speedups[workers]):.2f}×", speedups=speedups[workers])
             rows.append(row)
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-            for key in ("ratios", "exports_shares", "speedups", "totals"):
+            for key in ("ratios", "paired_ratios", "paired_extract", "paired_tokenise", "exports_shares", "speedups",
+                        "totals"):
                 if key in row:
                     print(f"    {key}: " + ", ".join(f"{value:.3f}" for value in row[key]), flush=True)
     report = table(rows)

@@ -307,16 +307,17 @@ def _link_pass(segments: list[Path], pass_two: _PassTwo, aggregates: GraphAggreg
         _PASS_TWO = None
 
 
-def _side_exports(aggregates: GraphAggregates, max_nodes: int,
-                  graphml: GraphmlWriter) -> tuple[dict[str, tuple[float, float]], float, Path, float]:
-    """Run in a forked child by a build with workers: where the HTML page draws its nodes (from the view's skeleton)
-    and the GraphML file finished, each with the seconds it took — about as long as the parent's own share of the
-    last step (the view graph, the RDF's entities, the rest of the page)."""
+def _side_layout(aggregates: GraphAggregates, max_nodes: int) -> tuple[dict[str, tuple[float, float]], float]:
+    """Run in a forked child by a build with workers: where the HTML page draws its nodes (from the view's
+    skeleton), and the seconds it took."""
     started = time.perf_counter()
-    positions = layout_positions(aggregates.view_skeleton(), max_nodes)
-    laid_out = time.perf_counter()
-    graphml_file = graphml.finish(aggregates)
-    return positions, laid_out - started, graphml_file, time.perf_counter() - laid_out
+    return layout_positions(aggregates.view_skeleton(), max_nodes), time.perf_counter() - started
+
+
+def _side_graphml(aggregates: GraphAggregates, graphml: GraphmlWriter) -> tuple[Path, float]:
+    """Run in a forked child by a build with workers: the GraphML file finished, and the seconds it took."""
+    started = time.perf_counter()
+    return graphml.finish(aggregates), time.perf_counter() - started
 
 
 def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, rdf_format: str,
@@ -342,13 +343,14 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 writer.add_encoded(data)
                 started, now = now, time.perf_counter()
                 seconds[stage] += now - started
-        # with workers, the HTML layout (from the view's skeleton) and the GraphML file are finished in a forked
-        # child, on the other core, while this process builds the view graph, finishes the RDF and the page
-        side = None
+        # with workers, the HTML layout (from the view's skeleton) and the GraphML file are finished in two forked
+        # children while this process builds the view graph, finishes the RDF and the page
+        layout_side = graphml_side = None
         try:
             if workers > 1:
                 graphml.flush()  # the body on disk: the child's copy of the write buffer is empty
-                side = ForkedCall(_side_exports, aggregates, html_max_nodes, graphml)
+                layout_side = ForkedCall(_side_layout, aggregates, html_max_nodes)
+                graphml_side = ForkedCall(_side_graphml, aggregates, graphml)
             started = time.perf_counter()
             view = aggregates.view_graph()
             now = time.perf_counter()
@@ -357,18 +359,19 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             files = [rdf.finish(entities, [edge[:3] for edge in aggregates.entity_relation_edges()])]
             now = time.perf_counter()
             seconds["export rdf"] += now - started
-            if side is None:
+            if graphml_side is None:
                 files.append(graphml.finish(aggregates))
                 started, now = now, time.perf_counter()
                 seconds["export graphml"] += now - started
             started = time.perf_counter()
             html, layout_seconds = None, 0.0
-            if side is not None:
+            if layout_side is not None:
                 page = PageData.of(view, html_max_nodes)
                 page.encode()
                 waited = time.perf_counter()
-                positions, layout_seconds, graphml_file, graphml_seconds = side.result()
-                started += time.perf_counter() - waited  # (the child's seconds are counted instead)
+                positions, layout_seconds = layout_side.result()
+                graphml_file, graphml_seconds = graphml_side.result()
+                started += time.perf_counter() - waited  # (the children's seconds are counted instead)
                 graphml.release()  # the child wrote the file and removed the body: only the handle is left here
                 files.append(graphml_file)
                 seconds["export graphml"] += graphml_seconds
@@ -377,8 +380,9 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             now = time.perf_counter()
             seconds["export html"] += (now - started) + layout_seconds  # the layout's own time, wherever it ran
         except BaseException:
-            if side is not None:
-                side.cancel()
+            for side in (layout_side, graphml_side):
+                if side is not None:
+                    side.cancel()
             raise
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now
