@@ -90,8 +90,9 @@ def _tokeniser_rate_here(corpus: Path) -> float:
 def paired_rates(corpus: Path) -> dict:
     """Extraction with the full pipeline and bare tokenisation, timed in turns on the same batches in one new
     process (one core): each batch of the build's size is tokenised by `spacy.blank("en")` and extracted by the
-    build's own pipeline and `extract`, the order alternating from batch to batch. The machine's drift, which moves
-    both rates by tens of percent within a minute, then falls on both alike; the ratio of the sums is the target's."""
+    build's own pipeline and `extract`, the order alternating from batch to batch, with the build's garbage collector
+    settings (`kg.builder.fewer_collections`). The machine's drift, which moves both rates by tens of percent within
+    a minute, then falls on both alike; the ratio of the sums is the target's."""
     output = subprocess.run([sys.executable, __file__, "--child-paired", str(corpus)], check=True,
                             stdout=subprocess.PIPE, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -100,6 +101,7 @@ def paired_rates(corpus: Path) -> dict:
 def _paired_rates_here(corpus: Path) -> dict:
     import spacy
 
+    from kg.builder import fewer_collections
     from kg.corpus import read_corpus
     from kg.executors import BATCH_SIZE, PipelineSettings, pipeline
     from kg.extraction import extract
@@ -121,11 +123,12 @@ def _paired_rates_here(corpus: Path) -> dict:
             pass
         spent["tokenise"] += time.perf_counter() - started
 
-    for number, first in enumerate(range(0, len(papers), BATCH_SIZE)):
-        batch = papers[first:first + BATCH_SIZE]
-        steps = (extract_batch, tokenise_batch) if number % 2 else (tokenise_batch, extract_batch)
-        for step in steps:
-            step(batch)
+    with fewer_collections():  # as a build runs
+        for number, first in enumerate(range(0, len(papers), BATCH_SIZE)):
+            batch = papers[first:first + BATCH_SIZE]
+            steps = (extract_batch, tokenise_batch) if number % 2 else (tokenise_batch, extract_batch)
+            for step in steps:
+                step(batch)
     rates = {name: len(papers) / seconds for name, seconds in spent.items()}
     return {**rates, "ratio": rates["extract"] / rates["tokenise"]}
 

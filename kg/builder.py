@@ -163,7 +163,7 @@ _BUILD_GC_THRESHOLDS = (50_000, 50, 100)
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     previous = gc.get_threshold()
     gc.set_threshold(*_BUILD_GC_THRESHOLDS)
     try:
@@ -178,7 +178,7 @@ def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *,
                     update: bool = False, batch_size: int = BATCH_SIZE,
                     on_paper: Callable[[], None] | None = None) -> BuildSummary:
     """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring."""
-    with _fewer_collections():
+    with fewer_collections():
         return _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers,
                                 dask_address, update, batch_size, on_paper)
 
