@@ -20,7 +20,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import chain, combinations
 from typing import NamedTuple
 
@@ -70,10 +70,19 @@ def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str
 
 class ShippedView(NamedTuple):
     """A view candidate as a worker process sends it: its links' (entity id, relation), enough to lay the view out
-    (`GraphAggregates.view_skeleton`), and the paper with its links pickled, unpickled only if it makes the view."""
+    (`GraphAggregates.view_skeleton`), and, pickled, unpickled only if it makes the view, the paper and what the
+    page reads of each link: its confidence and its mentions' (start, end) (`MentionSpan`s in the view graph; whole
+    mentions, with their sentences, were four fifths of the bytes and of the pickling time)."""
 
     links: tuple[tuple[str, str], ...]
-    pickled: bytes
+    pickled: bytes  # (paper, [(confidence, [(start, end), ...]), ...]), one entry per link
+
+
+class MentionSpan(NamedTuple):
+    """Where a mention lies in its paper's text: what the HTML view keeps of a mention of a shipped candidate."""
+
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -94,8 +103,12 @@ class PaperFacts:
         """These facts with the view pickled, to send from a worker process."""
         if self.view is None or isinstance(self.view, ShippedView):
             return self
-        links = tuple((link.entity_id, link.relation) for link in self.view[1])
-        return replace(self, view=ShippedView(links, pickle.dumps(self.view, protocol=pickle.HIGHEST_PROTOCOL)))
+        paper, links = self.view
+        drawn = [(link.confidence, [(mention.start, mention.end) for mention in link.mentions]) for link in links]
+        view = ShippedView(tuple([(link.entity_id, link.relation) for link in links]),
+                           pickle.dumps((paper, drawn), protocol=pickle.HIGHEST_PROTOCOL))
+        return PaperFacts(self.paper_id, self.entity_ids, self.relations, self.statements, self.results,
+                          self.results_with_dataset, view)
 
 
 ViewCutoff = tuple[int, str]  # (-links, paper id): the rank of the view's last candidate; lower ranks better
@@ -223,13 +236,22 @@ class GraphAggregates:
 
     def view_graph(self) -> nx.MultiDiGraph:
         """What the HTML view can draw: every entity, the candidate papers with their links, hierarchy edges, and
-        each entity's strongest co-occurrences. Node selection and the side panel read only these."""
+        each entity's strongest co-occurrences. Node selection and the side panel read only these (a link edge of a
+        paper shipped from a worker holds its mentions as `MentionSpan`s, all the page reads of them)."""
         self._prune_view()
         graph = nx.MultiDiGraph(node_totals={"paper": self.papers, **Counter(e.type for e in self.entities.values())})
         for entity in self.entities.values():
             graph.add_node(entity_node(entity.id), **entity_attributes(entity, self.paper_counts.get(entity.id, 0)))
         for _, _, view in sorted(self._view_papers, key=lambda item: item[1]):
-            paper, links = pickle.loads(view.pickled) if isinstance(view, ShippedView) else view
+            if isinstance(view, ShippedView):
+                paper, drawn = pickle.loads(view.pickled)
+                graph.add_node(paper_node(paper.id), **paper_attributes(paper))
+                for (entity_id, relation), (confidence, spans) in zip(view.links, drawn, strict=True):
+                    graph.add_edge(paper_node(paper.id), entity_node(entity_id), key=relation, relation=relation,
+                                   evidence=len(spans), confidence=confidence,
+                                   mentions=tuple(MentionSpan(*span) for span in spans))
+                continue
+            paper, links = view
             graph.add_node(paper_node(paper.id), **paper_attributes(paper))
             for link in links:
                 graph.add_edge(paper_node(paper.id), entity_node(link.entity_id), key=link.relation,

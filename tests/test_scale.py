@@ -320,6 +320,30 @@ def two_listings_linked(two_listings):
     return build(two_listings).linked
 
 
+def test_a_view_shipped_from_workers_draws_the_same_page(two_listings_linked):
+    """Workers ship a view candidate's links with their mentions cut to (start, end), all the page reads of them:
+    the page's data (nodes, edges, the side panel with each paper's highlighted mentions) is the same as from the
+    whole mentions."""
+    from kg.export.html import PageData
+    from kg.graph import GraphAggregates, MentionSpan, paper_facts
+
+    pages = []
+    for shipped in (False, True):
+        aggregates = GraphAggregates(two_listings_linked.entities, view_size=60)
+        for item in two_listings_linked.per_paper():
+            facts = paper_facts(item, aggregates.view_cutoff())
+            aggregates.add_facts(facts.shipped() if shipped else facts)
+        view = aggregates.view_graph()
+        spans = [m for _, _, data in view.edges(data=True) for m in data.get("mentions", ())]
+        assert spans and all(isinstance(m, MentionSpan) == shipped for m in spans)
+        page = PageData.of(view, 150)
+        page.encode()
+        pages.append((page.network.nodes, page.network.edges, page.encoded, page.note))
+    assert pages[0] == pages[1]
+    highlighted = [d["mentions"] for d in json.loads(pages[1][2]["details"]).values() if d["kind"] == "paper"]
+    assert highlighted and all(highlighted)
+
+
 @pytest.mark.parametrize("shipped", [False, True], ids=["in-process", "from-workers"])
 def test_view_skeleton_selects_and_lays_out_what_the_view_graph_shows(two_listings_linked, shipped):
     """With workers, the HTML layout starts from the view's skeleton (kinds, paper counts, link and hierarchy edges)
