@@ -380,9 +380,10 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
             now = time.perf_counter()
             seconds["export html"] += (now - started) + layout_seconds  # the layout's own time, wherever it ran
         except BaseException:
-            for side in (layout_side, graphml_side):
-                if side is not None:
-                    side.cancel()
+            if layout_side is not None:
+                layout_side.cancel()  # it writes nothing
+            if graphml_side is not None:
+                graphml_side.wait()  # stopped half-way, it would leave its temporary file
             raise
         files.append(mentions.finish())
         seconds["export mentions"] += time.perf_counter() - now

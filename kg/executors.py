@@ -200,6 +200,14 @@ class ForkedCall:
             raise value
         return value
 
+    def wait(self) -> None:
+        """Let the child end, its value or error dropped (when the caller gives up on a result that a child stopped
+        half-way would leave behind as a temporary file)."""
+        try:
+            self.result()
+        except BaseException:  # the caller is failing already, with its own error
+            pass
+
     def cancel(self) -> None:
         """Stop the child (when the caller gives up on the result)."""
         if self._process.is_alive():

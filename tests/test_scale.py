@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,35 @@ def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_wri
     from pyoxigraph import RdfFormat, parse
 
     assert sum(1 for _ in parse(path=str(out / "graph.ttl"), format=RdfFormat.TURTLE)) > 1000
+
+
+def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_whole(two_listings, tmp_path,
+                                                                                   monkeypatch):
+    """With workers, the HTML layout and the GraphML file's end run in two forked children: the layout's error is the
+    build's error, and the GraphML child, left to finish rather than stopped half-way, leaves its file whole and no
+    temporary file; the HTML page is not written."""
+    import kg.builder
+    from lxml import etree
+
+    from kg.export.graphml import GraphmlWriter
+
+    def fail(skeleton, max_nodes):
+        raise RuntimeError("no layout in the child")
+
+    write = GraphmlWriter._write
+
+    def slow_write(writer, handle, aggregates):  # still writing when the layout's error arrives
+        time.sleep(1.5)
+        write(writer, handle, aggregates)
+
+    monkeypatch.setattr(kg.builder, "layout_positions", fail)  # the forked children inherit them
+    monkeypatch.setattr(GraphmlWriter, "_write", slow_write)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="no layout in the child"):
+        build_directory(two_listings, out, workers=2)
+    files = sorted(path.name for path in out.iterdir() if path.is_file())
+    assert files == ["graph.graphml", "graph.ttl"]
+    assert len(etree.parse(str(out / "graph.graphml")).getroot()[-1]) > 1000  # the graph element, whole
 
 
 def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_build, tmp_path):
