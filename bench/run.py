@@ -97,7 +97,7 @@ def paired_rates(corpus: Path) -> dict:
     """Extraction with the full pipeline and bare tokenisation, timed in turns on the same batches in one new
     process (one core): each batch of the build's size is tokenised by `spacy.blank("en")` and extracted by the
     build's own pipeline and `extract`, the order alternating from batch to batch, with the build's garbage collector
-    settings (`kg.builder.fewer_collections`). The machine's drift, which moves both rates by tens of percent within
+    settings (`kg.executors.fewer_collections`). The machine's drift, which moves both rates by tens of percent within
     a minute, then falls on both alike; the ratio of the sums is the target's."""
     output = subprocess.run([sys.executable, __file__, "--child-paired", str(corpus)], check=True,
                             stdout=subprocess.PIPE, text=True).stdout
@@ -107,7 +107,7 @@ def paired_rates(corpus: Path) -> dict:
 def _paired_rates_here(corpus: Path, turn: int = PAIRED_TURN) -> dict:
     import spacy
 
-    from kg.builder import fewer_collections
+    from kg.executors import fewer_collections
     from kg.corpus import read_corpus
     from kg.executors import BATCH_SIZE, PipelineSettings, pipeline
     from kg.extraction import extract

@@ -12,20 +12,18 @@ Two entry points over the same stages:
 
 from __future__ import annotations
 
-import gc
 import pickle
 import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
-from kg.executors import (BATCH_SIZE, ForkedCall, LocalWorkers, PipelineSettings, SpooledBatch,
+from kg.executors import (BATCH_SIZE, ForkedCall, LocalWorkers, PipelineSettings, SpooledBatch, fewer_collections,
                           extract_papers, map_batches, pipeline_catalog, spool_batch)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
@@ -154,22 +152,6 @@ class _Clock:
         now = time.perf_counter()
         self.seconds[stage] += now - since
         return now
-
-
-# A build makes millions of short-lived objects beside a few large long-lived ones (pipeline, catalog, linker
-# counts); at CPython's default first threshold (700 allocations) the cyclic collector walks the long-lived ones
-# over and over: ~8% of a build. Raised while a build runs (forked workers inherit it), restored after.
-_BUILD_GC_THRESHOLDS = (50_000, 50, 100)
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    previous = gc.get_threshold()
-    gc.set_threshold(*_BUILD_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *, fmt: str | None = None,

@@ -106,6 +106,14 @@ def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_bui
         summary = build_directory(two_listings, tmp_path, dask_address=cluster.scheduler_address, batch_size=16)
         with Client(cluster.scheduler_address) as client:  # the work really ran on both workers
             loaded = client.run(lambda: __import__("kg.executors").executors.pipeline.cache_info().currsize)
+            # a batch runs under the local build's collector settings; the worker's own are back after it
+            from kg.executors import _BUILD_GC_THRESHOLDS, PipelineSettings, _with_fewer_collections
+
+            during = client.submit(_with_fewer_collections, lambda batch, settings: __import__("gc").get_threshold(),
+                                   [], PipelineSettings(), pure=False).result()
+            after = client.run(lambda: __import__("gc").get_threshold())
+    assert during == _BUILD_GC_THRESHOLDS
+    assert all(thresholds != _BUILD_GC_THRESHOLDS for thresholds in after.values())
     assert _exports(tmp_path) == _exports(out)
     assert summary.papers_extracted == 115
     assert len(loaded) == 2 and set(loaded.values()) <= {0, 1} and sum(loaded.values()) >= 1, \
