@@ -7,8 +7,10 @@ builder, stage by stage, against bare spaCy tokenisation of the same abstracts a
     make bench
 
 Each (size, workers) build runs in its own process; its peak memory is the largest sum of resident memory over
-that process and its workers, sampled every 0.2 s. Corpora are generated deterministically (seeded) into --work
-and reused. Not part of the test suite: minutes to hours.
+that process and its workers, sampled every 0.2 s. With one worker, each round also times extraction and bare
+tokenisation in turns on the same abstracts in a new process (`paired_rates`, the extraction target's ratio).
+Corpora are generated deterministically (seeded) into --work and reused. Not part of the test suite: minutes to
+hours.
 """
 
 from __future__ import annotations
@@ -252,7 +254,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "paperkg-bench")
     parser.add_argument("--validate", action="store_true", help="parse every output back after each build")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="build each (size, workers) this many times, alternating, and keep the fastest")
+                        help="rounds: each (size, workers) built this many times, alternating; each ratio the median "
+                             "over the rounds, the stage columns those of the fastest build")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-tokeniser", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-paired", type=Path, help=argparse.SUPPRESS)
