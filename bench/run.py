@@ -96,11 +96,11 @@ PAIRED_TURN = 1024
 
 
 def paired_rates(corpus: Path) -> dict:
-    """Extraction with the full pipeline and bare tokenisation, timed in turns on the same batches in one new
-    process (one core): each batch of the build's size is tokenised by `spacy.blank("en")` and extracted by the
-    build's own pipeline and `extract`, the order alternating from batch to batch, with the build's garbage collector
-    settings (`kg.executors.fewer_collections`). The machine's drift, which moves both rates by tens of percent within
-    a minute, then falls on both alike; the ratio of the sums is the target's."""
+    """Extraction with the full pipeline and bare tokenisation, timed in turns on the same abstracts in one new
+    process (one core): each turn of `PAIRED_TURN` papers is tokenised by `spacy.blank("en")` and extracted by the
+    build's own `extract_batch` in the build's batches, the order alternating from turn to turn, under the build's
+    garbage-collector settings (`kg.executors.fewer_collections`). The machine's drift, which moves both rates by
+    tens of percent within a minute, then falls on both alike; the ratio of the two rates is the target's."""
     output = subprocess.run([sys.executable, __file__, "--child-paired", str(corpus)], check=True,
                             stdout=subprocess.PIPE, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
@@ -109,20 +109,19 @@ def paired_rates(corpus: Path) -> dict:
 def _paired_rates_here(corpus: Path, turn: int = PAIRED_TURN) -> dict:
     import spacy
 
-    from kg.executors import fewer_collections
     from kg.corpus import read_corpus
-    from kg.executors import BATCH_SIZE, PipelineSettings, pipeline
-    from kg.extraction import extract
+    from kg.executors import BATCH_SIZE, PipelineSettings, extract_batch, fewer_collections, pipeline
 
     papers = read_corpus([corpus]).papers
-    full, blank = pipeline(PipelineSettings()), spacy.blank("en")
+    settings = PipelineSettings()
+    pipeline(settings)  # built before the timing, as a build builds it before pass one
+    blank = spacy.blank("en")
     spent = {"extract": 0.0, "tokenise": 0.0}
 
-    def extract_papers(chunk) -> None:  # in the build's batches
+    def extract_papers(chunk) -> None:  # batch by batch, as a build's pass one does
         started = time.perf_counter()
         for first in range(0, len(chunk), BATCH_SIZE):
-            for _ in extract(chunk[first:first + BATCH_SIZE], full, batch_size=BATCH_SIZE):
-                pass
+            extract_batch(chunk[first:first + BATCH_SIZE], settings)
         spent["extract"] += time.perf_counter() - started
 
     def tokenise_papers(chunk) -> None:  # as `tokeniser_rate` does

@@ -60,6 +60,12 @@ def link_attributes(link: Link) -> dict:
             "mentions": link.mentions}
 
 
+def shipped_link_attributes(relation: str, confidence: float, spans: list[tuple[int, int]]) -> dict:
+    """`link_attributes` of a link shipped from a worker as a view candidate: its mentions as `MentionSpan`s."""
+    return {"relation": relation, "evidence": len(spans), "confidence": confidence,
+            "mentions": tuple(MentionSpan(*span) for span in spans)}
+
+
 def hierarchy_edges(entities: dict[str, Entity]) -> Iterator[tuple[str, str, str]]:
     """(entity id, relation, entity id) for variant_of and broader, where both ends are in the graph."""
     for entity in entities.values():
@@ -245,17 +251,14 @@ class GraphAggregates:
         for _, _, view in sorted(self._view_papers, key=lambda item: item[1]):
             if isinstance(view, ShippedView):
                 paper, drawn = pickle.loads(view.pickled)
-                graph.add_node(paper_node(paper.id), **paper_attributes(paper))
-                for (entity_id, relation), (confidence, spans) in zip(view.links, drawn, strict=True):
-                    graph.add_edge(paper_node(paper.id), entity_node(entity_id), key=relation, relation=relation,
-                                   evidence=len(spans), confidence=confidence,
-                                   mentions=tuple(MentionSpan(*span) for span in spans))
-                continue
-            paper, links = view
+                edges = [(entity_id, relation, shipped_link_attributes(relation, confidence, spans))
+                         for (entity_id, relation), (confidence, spans) in zip(view.links, drawn, strict=True)]
+            else:
+                paper, links = view
+                edges = [(link.entity_id, link.relation, link_attributes(link)) for link in links]
             graph.add_node(paper_node(paper.id), **paper_attributes(paper))
-            for link in links:
-                graph.add_edge(paper_node(paper.id), entity_node(link.entity_id), key=link.relation,
-                               **link_attributes(link))
+            for entity_id, relation, attributes in edges:
+                graph.add_edge(paper_node(paper.id), entity_node(entity_id), key=relation, **attributes)
         for source, relation, target in hierarchy_edges(self.entities):
             graph.add_edge(entity_node(source), entity_node(target), key=relation, relation=relation)
         co_occurrences = self.co_occurrences()
