@@ -62,9 +62,10 @@ class SegmentWriter:
         if batch:
             self.write_frame(encode_frame(batch), len(batch))
 
-    def write_frame(self, frame: bytes, papers: int) -> None:
+    def write_frame(self, frame: bytes | memoryview, papers: int) -> None:
         """A batch already pickled by `encode_frame` (in a worker process, say)."""
-        self._file.handle.write(len(frame).to_bytes(_FRAME_LENGTH, "little") + frame)
+        self._file.handle.write(len(frame).to_bytes(_FRAME_LENGTH, "little"))
+        self._file.handle.write(frame)
         self.papers += papers
 
     def commit(self) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -259,6 +260,36 @@ def test_local_workers_give_results_in_order_through_files_they_remove(tmp_path)
             for _ in pool.map(_fail_at_seven, ((n,) for n in range(20))):
                 pass
     assert not directory.exists()
+
+
+def test_local_workers_send_long_bytes_fields_beside_the_pickle():
+    """A worker's dataclass result comes back equal, its long bytes fields as read-only views of the result file
+    mapped into memory (not copied through a pickle), still readable once the file is gone; short ones stay bytes."""
+    from kg.executors import LocalWorkers
+
+    with LocalWorkers(2) as pool:
+        directory = Path(pool._directory.name)
+        results = list(pool.map(_parts, ((n,) for n in range(6))))
+        assert not any(directory.iterdir())
+    for n, result in enumerate(results):
+        expected = _parts(n)
+        assert result.label == expected.label and result.short == expected.short
+        assert isinstance(result.short, bytes)
+        assert isinstance(result.long, memoryview) and result.long.readonly
+        assert bytes(result.long) == expected.long and len(result.long) == len(expected.long)
+        assert bytes(result.longer) == expected.longer
+
+
+@dataclass(frozen=True)
+class _Parts:
+    label: str
+    long: bytes
+    short: bytes
+    longer: bytes
+
+
+def _parts(n: int) -> _Parts:
+    return _Parts(f"piece {n}", bytes([n]) * (100_000 + n), b"short %d" % n, bytes(range(256)) * (1_000 + n))
 
 
 def _pid_and_square(n: int) -> tuple[int, int]:

@@ -20,9 +20,10 @@ from kg.model import Entity
 class EncodedBatch:
     facts: list[PaperFacts]
     pair_keys: np.ndarray  # the papers' co-occurring entity pairs (kg.graph.PairCounts.keys_of)
-    rdf: bytes  # Turtle statements or N-Triples (kg.export.rdf.encode_papers)
-    graphml: bytes
-    mentions: bytes
+    # bytes, or read-only memoryviews of the result file when a local worker sent the batch (kg.executors)
+    rdf: bytes | memoryview  # Turtle statements or N-Triples (kg.export.rdf.encode_papers)
+    graphml: bytes | memoryview
+    mentions: bytes | memoryview
     seconds: dict[str, float] = field(default_factory=dict)  # stage → seconds spent encoding this batch
 
 

@@ -175,7 +175,7 @@ class GraphmlWriter:
         self.path = Path(out_dir) / "graph.graphml"
         self._body = AtomicFile(self.path.with_name(self.path.name + ".body"), "wb")
 
-    def add_encoded(self, graphml: bytes) -> None:
+    def add_encoded(self, graphml: bytes | memoryview) -> None:
         """Paper nodes and link edges from `encode_paper`, in corpus order."""
         self._body.handle.write(graphml)
 

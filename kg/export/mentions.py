@@ -44,7 +44,7 @@ class MentionsWriter:
     def __init__(self, out_dir: Path):
         self._file = AtomicFile(Path(out_dir) / "mentions.jsonl", "wb")
 
-    def add_encoded(self, lines: bytes) -> None:
+    def add_encoded(self, lines: bytes | memoryview) -> None:
         """Lines from `encode_paper`, in corpus order."""
         self._file.handle.write(lines)
 

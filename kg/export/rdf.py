@@ -281,7 +281,7 @@ class RdfWriter:
     def encoding(self) -> str:
         return self.encoding_for(self.format)
 
-    def add_encoded(self, data: bytes) -> None:
+    def add_encoded(self, data: bytes | memoryview) -> None:
         """Papers' triples from `encode_papers(items, self.encoding)`, in corpus order."""
         self._file.handle.write(data)
 
