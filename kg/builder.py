@@ -330,7 +330,7 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
         layout_side = graphml_side = None
         try:
             if workers > 1:
-                graphml.flush()  # the body on disk: the child's copy of the write buffer is empty
+                graphml.flush()  # what is written so far on disk: the child's copy of the write buffer is empty
                 layout_side = ForkedCall(_side_layout, aggregates, html_max_nodes)
                 graphml_side = ForkedCall(_side_graphml, aggregates, graphml)
             started = time.perf_counter()
@@ -354,7 +354,7 @@ def _export(batches: Iterable[EncodedBatch], summary: BuildSummary, out: Path, r
                 positions, layout_seconds = layout_side.result()
                 graphml_file, graphml_seconds = graphml_side.result()
                 started += time.perf_counter() - waited  # (the children's seconds are counted instead)
-                graphml.release()  # the child wrote the file and removed the body: only the handle is left here
+                graphml.release()  # the child finished and committed the file: only the handle is left here
                 files.append(graphml_file)
                 seconds["export graphml"] += graphml_seconds
                 html = render_page(page, positions)

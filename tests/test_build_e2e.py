@@ -76,7 +76,16 @@ def test_graphml_reads_in_networkx_and_igraph(seeds_build):
 
     ig = igraph.Graph.Read_GraphML(str(out / "graph.graphml"))
     assert ig.vcount() == result.graph.number_of_nodes()
+    assert ig.ecount() == result.graph.number_of_edges()
     assert set(ig.vs["kind"]) == {"paper", "method", "dataset", "architecture", "task"}
+    # the papers' link edges are written as they are linked, before the entity nodes they name (GraphML sets no
+    # order): both readers resolve them to the entities declared later, with their attributes
+    text = (out / "graph.graphml").read_text(encoding="utf-8")
+    assert text.index('<edge source="paper:') < text.index('<node id="entity:')
+    linked_kinds = {ig.vs[edge.target]["kind"] for edge in ig.es if ig.vs[edge.source]["kind"] == "paper"}
+    assert linked_kinds == {"method", "dataset", "architecture", "task"}
+    assert all(read_back.nodes[target].get("label") for source, target in read_back.edges()
+               if source.startswith("paper:"))
 
 
 def test_mentions_jsonl_offsets_point_at_the_text(seeds_build):

@@ -83,14 +83,14 @@ def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_who
     def fail(skeleton, max_nodes):
         raise RuntimeError("no layout in the child")
 
-    write = GraphmlWriter._write
+    write_entities = GraphmlWriter._write_entities
 
-    def slow_write(writer, handle, aggregates):  # still writing when the layout's error arrives
+    def slow_write(write, aggregates):  # still writing when the layout's error arrives
         time.sleep(1.5)
-        write(writer, handle, aggregates)
+        write_entities(write, aggregates)
 
     monkeypatch.setattr(kg.builder, "layout_positions", fail)  # the forked children inherit them
-    monkeypatch.setattr(GraphmlWriter, "_write", slow_write)
+    monkeypatch.setattr(GraphmlWriter, "_write_entities", staticmethod(slow_write))
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="no layout in the child"):
         build_directory(two_listings, out, workers=2)
