@@ -15,9 +15,9 @@ the relation names, as networkx writes a MultiDiGraph's edge keys.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable
 
 from lxml import etree
 
