@@ -3,12 +3,14 @@ builder, stage by stage, against bare spaCy tokenisation of the same abstracts a
 
     .venv/bin/python bench/run.py                              # 10k and 100k abstracts, 1 and 2 workers
     .venv/bin/python bench/run.py --sizes 1000000 --workers 2 --validate  # the million, outputs parsed back
-    .venv/bin/python bench/run.py --sizes 10000 --repeat 5     # five rounds, alternating; each ratio their median
+    .venv/bin/python bench/run.py --sizes 10000 --repeat 10    # ten rounds, alternating; each ratio their median
     make bench
 
 Each (size, workers) build runs in its own process; its peak memory is the largest sum of resident memory over
 that process and its workers, sampled every 0.2 s. With one worker, each round also times extraction and bare
 tokenisation in turns on the same abstracts in a new process (`paired_rates`, the extraction target's ratio).
+With six rounds or more, each median is given with its 95% confidence interval (`median_interval`): the machine's
+drift spreads the rounds too widely for one median to settle a target near its line.
 Corpora are generated deterministically (seeded) into --work and reused. Not part of the test suite: minutes to
 hours.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -214,6 +217,30 @@ def child(corpus: str, out: str, workers: int, check: bool = False) -> None:
 
 # ---------------------------------------------------------------- report
 
+CONFIDENCE = 0.95
+
+
+def median_interval(values: list[float], confidence: float = CONFIDENCE) -> tuple[float, float] | None:
+    """A distribution-free confidence interval for the median of a configuration's rounds (order statistics,
+    scipy's `quantile_test`): the rounds' spread comes from the machine's drift, which is not normal. None when there
+    are too few rounds for that confidence (fewer than six for 95%)."""
+    from scipy.stats import quantile_test
+
+    interval = quantile_test(values, q=statistics.median(values), p=0.5).confidence_interval(confidence)
+    if any(math.isnan(end) or math.isinf(end) for end in (interval.low, interval.high)):
+        return None
+    return float(interval.low), float(interval.high)
+
+
+def _median(values: list[float], digits: int = 3, suffix: str = "") -> str:
+    """A median as the table shows it: with its confidence interval when there are rounds enough for one."""
+    interval = median_interval(values) if len(values) > 1 else None
+    text = f"{statistics.median(values):.{digits}f}{suffix}"
+    if interval:
+        text += f" ({interval[0]:.{digits}f}–{interval[1]:.{digits}f})"
+    return text
+
+
 def _rate(papers: int, seconds: float) -> str:
     return f"{papers / seconds:,.0f}" if seconds > 0 else "–"
 
@@ -238,9 +265,9 @@ def table(rows: list[dict]) -> str:
             + " | ".join(_rate(papers, seconds.get(stage, 0.0)) for stage in STAGES)
             + (f" | {100 * row['exports_share']:.0f}%" if "exports_share" in row else " | –")
             + f" | {row.get('tokeniser', 0):,.0f} | "
-            + (f"{row['ratio']:.3f}" if "ratio" in row else "–") + " | "
-            + (f"{row['paired']:.3f}" if "paired" in row else "–")
-            + f" | {row.get('speedup', '–')} | "
+            + (_median(row["ratios"]) if "ratios" in row else "–") + " | "
+            + (_median(row["paired_ratios"]) if "paired_ratios" in row else "–")
+            + f" | {_median(row['speedups'], 2, '×') if 'speedups' in row else '–'} | "
             + " | ".join(f"{sizes.get(name, 0) / 2**20:,.0f} MiB" for name in
                          ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")) + " |")
     return "\n".join(lines)
@@ -315,13 +342,19 @@ def main() -> None:
                            paired_extract=[p["extract"] for p in paired],
                            paired_tokenise=[p["tokenise"] for p in paired])
             if speedups[workers]:
-                row.update(speedup=f"{statistics.median(speedups[workers]):.2f}×", speedups=speedups[workers])
+                row.update(speedup=statistics.median(speedups[workers]), speedups=speedups[workers])
+            for key in ("ratios", "paired_ratios", "exports_shares", "speedups"):
+                if key in row and (interval := median_interval(row[key])):
+                    row[f"{key}_interval"] = interval
             rows.append(row)
             print(table(rows[-1:]).splitlines()[-1], flush=True)
             for key in ("ratios", "paired_ratios", "paired_extract", "paired_tokenise", "exports_shares", "speedups",
                         "totals"):
                 if key in row:
-                    print(f"    {key}: " + ", ".join(f"{value:.3f}" for value in row[key]), flush=True)
+                    interval = row.get(f"{key}_interval")
+                    print(f"    {key}: " + ", ".join(f"{value:.3f}" for value in row[key])
+                          + (f"; median {statistics.median(row[key]):.3f}, {CONFIDENCE:.0%} confidence interval "
+                             f"{interval[0]:.3f}–{interval[1]:.3f}" if interval else ""), flush=True)
     report = table(rows)
     print("\n" + report)
     (args.work / "results.json").write_text(json.dumps(rows, indent=2))
