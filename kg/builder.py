@@ -24,7 +24,7 @@ import networkx as nx
 
 from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
 from kg.executors import (BATCH_SIZE, ForkedCall, LocalWorkers, PipelineSettings, SpooledBatch, fewer_collections,
-                          extract_papers, map_batches, pipeline_catalog, spool_batch)
+                          extract_papers, map_batches, pipeline_catalog, spool_batch, worker_count)
 from kg.export.batch import EncodedBatch, encode_batch
 from kg.export.graphml import GraphmlWriter
 from kg.export.html import DEFAULT_MAX_NODES, PageData, layout_positions, render_page, write_html
@@ -159,9 +159,10 @@ def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *,
                     html_max_nodes: int = DEFAULT_MAX_NODES, workers: int = 1, dask_address: str | None = None,
                     update: bool = False, batch_size: int = BATCH_SIZE,
                     on_paper: Callable[[], None] | None = None) -> BuildSummary:
-    """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring."""
+    """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring. `workers`: local
+    processes (0: one per core, `kg.executors.worker_count`)."""
     with fewer_collections():
-        return _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers,
+        return _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, worker_count(workers),
                                 dask_address, update, batch_size, on_paper)
 
 

@@ -39,8 +39,8 @@ def build_command(
     rdf_format: Annotated[str, typer.Option("--rdf-format", help=f"RDF serialisation: {', '.join(RDF_FORMATS)}.")] = "ttl",
     spacy_model: Annotated[str | None, typer.Option("--spacy-model", help="An installed spaCy pipeline to use "
                                                     "instead of the blank English one.")] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Local processes that extract, then "
-                                         "link and encode the exports, in parallel.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=0, help="Local processes that extract, then "
+                                         "link and encode the exports, in parallel (0: one per core).")] = 1,
     dask: Annotated[str | None, typer.Option("--dask", metavar="SCHEDULER_ADDRESS", help="Run extraction on this "
                                              "Dask distributed cluster (e.g. tcp://scheduler:8786).")] = None,
     html_max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the HTML view.")] = DEFAULT_MAX_NODES,
@@ -48,6 +48,7 @@ def build_command(
 ) -> None:
     """Build the knowledge graph and write graph.ttl, graph.graphml, graph.html and mentions.jsonl."""
     from kg.builder import build_directory
+    from kg.executors import worker_count
     from kg.spool import StateError
 
     if rdf_format not in RDF_FORMATS:
@@ -60,6 +61,7 @@ def build_command(
     task = progress.add_task("extract", total=None)
     try:
         with progress:
+            workers = worker_count(workers)
             summary = build_directory(inputs, update or out, fmt=fmt, rdf_format=rdf_format, spacy_model=spacy_model,
                                       html_max_nodes=html_max_nodes, workers=workers, dask_address=dask,
                                       update=update is not None, on_paper=lambda: progress.advance(task))
@@ -69,10 +71,12 @@ def build_command(
     if not quiet:
         for problem in summary.corpus.problems:
             console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True, markup=True)
-    _print_summary(summary, time.perf_counter() - started, update is not None)
+    local = f"{workers} local process" + ("es" if workers > 1 else "")
+    _print_summary(summary, time.perf_counter() - started, update is not None,
+                   f"extraction on Dask at {dask}; linking and exports in {local}" if dask else local)
 
 
-def _print_summary(summary, seconds: float, update: bool) -> None:
+def _print_summary(summary, seconds: float, update: bool, workers: str) -> None:
     corpus, aggregates = summary.corpus, summary.aggregates
     table = Table(title="paperkg build", show_header=False, title_justify="left")
     table.add_column(style="bold")
@@ -96,6 +100,7 @@ def _print_summary(summary, seconds: float, update: bool) -> None:
     table.add_row("results", f"{aggregates.results} in {aggregates.papers_with_results} papers "
                              f"({aggregates.results_with_dataset} with a dataset)")
     table.add_row("files written", "\n".join(str(f) for f in summary.files))
+    table.add_row("workers", workers)
     table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary.seconds.items()))
     table.add_row("total seconds", f"{seconds:.1f}")
     Console(file=sys.stdout, width=120).print(table)

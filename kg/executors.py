@@ -121,6 +121,14 @@ def spool_batch(papers: list[Paper], settings: PipelineSettings) -> SpooledBatch
     return SpooledBatch(frame, observations, len(extracted), seconds)
 
 
+def worker_count(requested: int) -> int:
+    """`requested` local workers, or with 0 one per core this process may run on (its CPU affinity, which
+    `taskset` and container CPU sets narrow)."""
+    if requested < 0:
+        raise ValueError(f"workers must be 0 (one per core) or more, not {requested}")
+    return requested or len(os.sched_getaffinity(0))
+
+
 def _batches(papers: Iterable[Paper], size: int) -> Iterator[list[Paper]]:
     iterator = iter(papers)
     while batch := list(islice(iterator, size)):

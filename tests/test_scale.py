@@ -4,6 +4,7 @@ files as one process building everything at once; the HTML view keeps to its nod
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from kg.builder import build, build_directory, write_exports
 from kg.cli import app
+from kg.executors import worker_count
 from kg.spool import BuildState, StateError
 
 EXPORTS = ("graph.ttl", "graph.graphml", "graph.html", "mentions.jsonl")
@@ -48,6 +50,18 @@ def test_two_local_workers_give_byte_identical_exports(two_listings, one_process
     out, _ = one_process_build
     build_directory(two_listings, tmp_path, workers=2)
     assert _exports(tmp_path) == _exports(out)
+
+
+def test_workers_zero_builds_with_one_process_per_core(two_listings, one_process_build, tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    assert worker_count(0) == cores and worker_count(3) == 3
+    result = CliRunner().invoke(app, ["build", *map(str, two_listings), "--out", str(tmp_path), "--workers", "0",
+                                      "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"workers\s+│?\s*{cores} local process", result.output), result.output
+    assert _exports(tmp_path) == _exports(one_process_build[0])
+    refused = CliRunner().invoke(app, ["build", *map(str, two_listings), "--out", str(tmp_path), "--workers", "-1"])
+    assert refused.exit_code == 2 and "--workers" in refused.output
 
 
 def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_written(two_listings, tmp_path,
