@@ -55,13 +55,13 @@ def build_command(
         raise typer.BadParameter(f"choose one of {', '.join(RDF_FORMATS)}", param_hint="--rdf-format")
     if update is not None and not inputs:
         raise typer.BadParameter("name the new inputs to add", param_hint="--update DIR NEW_INPUT ...")
+    workers = worker_count(workers)  # 0: one per core, said in the summary
     started = time.perf_counter()
     progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, disable=quiet or not console.is_terminal, transient=True)
     task = progress.add_task("extract", total=None)
     try:
         with progress:
-            workers = worker_count(workers)
             summary = build_directory(inputs, update or out, fmt=fmt, rdf_format=rdf_format, spacy_model=spacy_model,
                                       html_max_nodes=html_max_nodes, workers=workers, dask_address=dask,
                                       update=update is not None, on_paper=lambda: progress.advance(task))
