@@ -50,6 +50,13 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def interpreter() -> str:
+    """The Python a copy is compiled for: its extension suffix (the ABI) and its own build (two builds of one version,
+    a distribution's and pyenv's, were compiled with different headers and flags: a venv made from the other one
+    compiles its copies again)."""
+    return f"{sysconfig.get_config_var('EXT_SUFFIX')} {sys.version}"
+
+
 def _build_key() -> str:
     """What a compiled copy also depends on besides its source: this Python's ABI, Cython's version, the directives."""
     try:
@@ -82,7 +89,7 @@ def fresh_copies(directory: Path = COMPILED_DIR) -> dict[str, Path]:
     fresh = {}
     for module, digest in manifest.get("modules", {}).items():
         binary, source = _binary(directory, module), source_path(module)
-        if manifest.get("python") == sysconfig.get_config_var("EXT_SUFFIX") and binary.is_file() \
+        if manifest.get("python") == interpreter() and binary.is_file() \
                 and source.is_file() and _digest(source) == digest:
             fresh[module] = binary
     return fresh
@@ -155,7 +162,7 @@ def compile_changed(directory: Path = COMPILED_DIR, jobs: int = os.cpu_count() o
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(_binary(Path(scratch), module), target)
                 kept[module] = digests[module]
-    manifest = {"python": sysconfig.get_config_var("EXT_SUFFIX"), "build": _build_key(), "modules": kept}
+    manifest = {"python": interpreter(), "build": _build_key(), "modules": kept}
     partial = directory / f".{MANIFEST}.partial"
     partial.write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
     os.replace(partial, directory / MANIFEST)

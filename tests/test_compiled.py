@@ -65,13 +65,15 @@ def test_a_copy_is_served_only_while_it_matches_its_source(tmp_path):
     binary.write_bytes(b"")  # only its presence is looked at here
     source_digest = compiled._digest(compiled.source_path(module))
 
-    def manifest(digest: str, python: str = sysconfig.get_config_var("EXT_SUFFIX")) -> dict[str, Path]:
+    def manifest(digest: str, python: str = compiled.interpreter()) -> dict[str, Path]:
         (tmp_path / compiled.MANIFEST).write_text(json.dumps({"python": python, "modules": {module: digest}}))
         return compiled.fresh_copies(tmp_path)
 
     assert manifest(source_digest) == {module: binary}
     assert manifest("0" * 64) == {}  # compiled from another version of the source
     assert manifest(source_digest, python=".cpython-399-other.so") == {}  # compiled for another Python
+    other_build = compiled.interpreter().replace(sys.version, "3.11.0 (main, Jan  1 2000) [other compiler]")
+    assert manifest(source_digest, python=other_build) == {}  # for this version, but another build of it
     binary.unlink()
     assert manifest(source_digest) == {}
     for damaged in ("{not json", "[]", '{"modules": ["extractors.spans"]}'):
