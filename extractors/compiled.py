@@ -86,11 +86,12 @@ def _binary(directory: Path, module: str) -> Path:
 def fresh_copies(directory: Path = COMPILED_DIR) -> dict[str, Path]:
     """Module → its compiled copy, for every copy compiled from the module's current source by this Python."""
     manifest = _read_manifest(directory)
+    if manifest.get("python") != interpreter():  # compiled for another Python, or never
+        return {}
     fresh = {}
     for module, digest in manifest.get("modules", {}).items():
         binary, source = _binary(directory, module), source_path(module)
-        if manifest.get("python") == interpreter() and binary.is_file() \
-                and source.is_file() and _digest(source) == digest:
+        if binary.is_file() and source.is_file() and _digest(source) == digest:
             fresh[module] = binary
     return fresh
 
