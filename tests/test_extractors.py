@@ -882,20 +882,3 @@ def test_extension_values_are_what_doc_underscore_gives(nlp):
         assert extension_value(doc, name) is theirs
     fresh = nlp.make_doc("nothing here")
     assert all(extension_value(fresh, name) is None is getattr(fresh._, name) for name in EXTENSIONS)
-
-
-def test_catalog_patterns_tokenised_together_are_the_forms_tokenised_alone(nlp):
-    from spacy.attrs import LOWER, ORTH
-
-    from extractors.catalog_matcher import surface_variants, token_keys
-
-    catalog = nlp.get_pipe("paperkg_catalog_matcher").catalog
-    forms = sorted({form for entry in catalog.entries.values() for name in entry.names
-                    for form in surface_variants(name)})
-    # and forms whose ends are no token boundaries of the joined text: tokenised alone
-    forms += ["trailing space ", "", "two  spaces", "(open", "U.S.", "ImageNet-1k."]
-    keys = token_keys(nlp, forms)
-    assert len(forms) > 5000
-    for form in forms:
-        alone = nlp.make_doc(form)
-        assert keys[form] == {ORTH: tuple(t.orth for t in alone), LOWER: tuple(t.lower for t in alone)}, form
