@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.batching import BatchwiseComponent
+from extractors.pattern_keys import pattern_keys
 from extractors.resources import Memo, load_json
 from extractors.spans import CATALOG_GROUP, doc_text, set_group, word_after
 from kg.catalog import Catalog, CatalogEntry, load_catalog
@@ -55,7 +56,7 @@ class CatalogMatcher(BatchwiseComponent):
         self.catalog = catalog
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.acronyms = PhraseMatcher(nlp.vocab, attr="ORTH")
-        patterns: dict[tuple[str, bool], list[Doc]] = {}
+        forms: dict[tuple[str, str], list[str]] = {}  # (entity type, matched attribute) -> surface forms
         seen: set[tuple[str, str]] = set()
         self.derived_forms: dict[str, CatalogEntry] = {}
         # the catalog entry a matched surface names
@@ -75,9 +76,9 @@ class CatalogMatcher(BatchwiseComponent):
                     seen.add((entry.type, key))
                     if catalog.lookup(form) is None:  # a derived form the catalog's own lookup does not know
                         self.derived_forms.setdefault(form.lower(), entry)
-                    patterns.setdefault((entry.type, acronym), []).append(nlp.make_doc(form))
-        for (entity_type, acronym), docs in sorted(patterns.items()):
-            (self.acronyms if acronym else self.phrases).add(entity_type, docs)
+                    forms.setdefault((entry.type, "ORTH" if acronym else "LOWER"), []).append(form)
+        for (entity_type, attribute), patterns in sorted(pattern_keys(nlp, forms).items()):
+            (self.acronyms if attribute == "ORTH" else self.phrases).add(entity_type, patterns)
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
