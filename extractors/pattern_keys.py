@@ -26,6 +26,7 @@ from kg.export.atomic import atomic_write
 
 CACHE_VARIABLE = "PAPERKG_CACHE_DIR"
 FORMAT = 1  # of the cache file; part of its digest
+KEEP_FILES = 8  # the most recently used cache files kept (one per catalog and settings in use); older ones go
 
 # (label, attribute) -> surface forms; the same with each form's token keys
 Forms = dict[tuple[str, str], list[str]]
@@ -46,12 +47,18 @@ def pattern_keys(nlp: Language, forms: Forms) -> Keys:
     directory = cache_directory()
     if directory is None:
         return _tokenised(nlp, forms)
-    path = directory / f"pattern-keys-{_digest(nlp, forms)}.json"
+    path = directory / f"{_PREFIX}{_digest(nlp, forms)}.json"
     keys = _read(path, forms)
     if keys is None:
         keys = _tokenised(nlp, forms)
         _write(path, keys)
+        _prune(directory)
+    else:
+        _touch(path)
     return keys
+
+
+_PREFIX = "pattern-keys-"
 
 
 def _tokenised(nlp: Language, forms: Forms) -> Keys:
@@ -95,3 +102,21 @@ def _write(path: Path, keys: Keys) -> None:
             handle.write(data)
     except OSError:
         pass  # a read-only home or cache directory: the next run computes the keys again
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache file as just used (its modification time), so pruning keeps it."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _prune(directory: Path) -> None:
+    """Remove all but the `KEEP_FILES` most recently used cache files: each edit of the catalog makes a new one."""
+    try:
+        files = sorted(directory.glob(f"{_PREFIX}*.json"), key=lambda file: file.stat().st_mtime, reverse=True)
+        for stale in files[KEEP_FILES:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # another process pruned it first, or the directory is not ours to clean

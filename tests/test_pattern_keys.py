@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from extractors import build_pipeline
-from extractors.pattern_keys import CACHE_VARIABLE, cache_directory, pattern_keys
+from extractors.pattern_keys import CACHE_VARIABLE, KEEP_FILES, cache_directory, pattern_keys
 from kg.corpus import read_corpus
 from kg.extraction import extract
 
@@ -115,3 +115,20 @@ def test_the_cache_goes_to_the_users_cache_directory_by_default(tmp_path, monkey
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_directory() == tmp_path / "home" / ".cache" / "paperkg"
     assert os.environ.get(CACHE_VARIABLE) is None
+
+
+def test_only_the_most_recently_used_cache_files_are_kept(nlp, tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    variants = [{("method", "LOWER"): [f"method number {n}"]} for n in range(KEEP_FILES + 1)]
+    files = []
+    for age, forms in enumerate(variants[:KEEP_FILES]):
+        before = set(_cache_files(tmp_path))
+        pattern_keys(nlp, forms)
+        (new,) = set(_cache_files(tmp_path)) - before
+        os.utime(new, (1_000_000 + age, 1_000_000 + age))  # written in this order, long ago
+        files.append(new)
+    assert pattern_keys(nlp, variants[0]) == pattern_keys(nlp, variants[0])  # read back: now the most recent
+    pattern_keys(nlp, variants[KEEP_FILES])  # one file too many: the least recently used goes
+    kept = _cache_files(tmp_path)
+    assert len(kept) == KEEP_FILES
+    assert files[0] in kept and files[1] not in kept and set(files[2:]) <= set(kept)
