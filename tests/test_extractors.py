@@ -246,6 +246,26 @@ def test_the_pipeline_keeps_the_text_and_a_tokenizer_memo_for_a_corpus(nlp):
     assert nlp.tokenizer.max_cache_size >= 100_000
 
 
+def test_the_tokenizer_is_blank_english_that_splits_a_final_period_after_a_name(nlp):
+    """The pipeline's tokenizer is made once with the extra suffix (extractors.pipeline.AbstractEnglish); it is the
+    tokenizer of `spacy.blank("en")` with the suffix set afterwards, rule for rule and special case for special case."""
+    import spacy
+    from spacy.util import compile_suffix_regex
+
+    from extractors.pipeline import FINAL_PERIOD_AFTER_NAME
+
+    reference = spacy.blank("en")
+    assert [t.text for t in reference("We pretrain it on LAION-5B.")][-1] == "LAION-5B."
+    reference.tokenizer.suffix_search = compile_suffix_regex([*reference.Defaults.suffixes,
+                                                               FINAL_PERIOD_AFTER_NAME]).search
+    exclude = ["vocab"]
+    assert nlp.tokenizer.to_bytes(exclude=exclude) == reference.tokenizer.to_bytes(exclude=exclude)
+    for text in ("We pretrain it on LAION-5B.", "Results on ADE20K.", "It is e.g. a test, cf. Fig. 3."):
+        assert [t.text for t in nlp.make_doc(text)] == [t.text for t in reference.make_doc(text)]
+    assert [t.text for t in nlp.make_doc("We pretrain it on LAION-5B.")][-2:] == ["LAION-5B", "."]
+    assert nlp.lang == "en"
+
+
 
 def test_batch_by_batch_extraction_gives_what_one_doc_at_a_time_does(nlp, seed_files):
     """`nlp.pipe` runs each paperkg component over a whole batch before the next component
