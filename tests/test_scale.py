@@ -66,8 +66,9 @@ def test_workers_zero_builds_with_one_process_per_core(two_listings, one_process
 
 def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_written(two_listings, tmp_path,
                                                                                       monkeypatch):
-    """With workers, the GraphML file is finished in a forked child beside the HTML layout: its error is the
-    build's error; the files finished before it are whole, the rest absent, no temporary file is left behind."""
+    """With workers, the RDF, GraphML and mentions files are finished in a forked child beside the HTML layout: its
+    error is the build's error; the files finished before it are whole, the rest absent (the page too), no temporary
+    file is left behind."""
     from kg.export.graphml import GraphmlWriter
 
     def fail(writer, aggregates):
@@ -86,9 +87,9 @@ def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_wri
 
 def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_whole(two_listings, tmp_path,
                                                                                    monkeypatch):
-    """With workers, the HTML layout and the GraphML file's end run in two forked children: the layout's error is the
-    build's error, and the GraphML child, left to finish rather than stopped half-way, leaves its file whole and no
-    temporary file; the HTML page is not written."""
+    """With workers, the HTML layout and the streamed files' ends run in two forked children: the layout's error is
+    the build's error, and the files' child, left to finish rather than stopped half-way, leaves its files whole and
+    no temporary file; the HTML page is not written."""
     import kg.builder
     from lxml import etree
 
@@ -109,8 +110,10 @@ def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_who
     with pytest.raises(RuntimeError, match="no layout in the child"):
         build_directory(two_listings, out, workers=2)
     files = sorted(path.name for path in out.iterdir() if path.is_file())
-    assert files == ["graph.graphml", "graph.ttl"]
+    assert files == ["graph.graphml", "graph.ttl", "mentions.jsonl"]
     assert len(etree.parse(str(out / "graph.graphml")).getroot()[-1]) > 1000  # the graph element, whole
+    lines = (out / "mentions.jsonl").read_bytes().splitlines()
+    assert len(lines) > 100 and all(json.loads(line)["id"] for line in lines)
 
 
 def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_build, tmp_path):
@@ -246,6 +249,8 @@ def test_forked_call_inherits_its_arguments_and_sends_back_its_result_or_error()
     graph = nx.path_graph(500)
     child, size = ForkedCall(_pid_and_size, graph).result()
     assert child != os.getpid() and size == 500
+    assert ForkedCall(os.nice, 0).result() == os.nice(0)  # the child runs at this process's priority
+    assert ForkedCall(os.nice, 0, niceness=5).result() == min(19, os.nice(0) + 5)  # or, asked, at a lower one
     with pytest.raises(ValueError, match="in the child"):
         ForkedCall(_fail, "in the child").result()
     slow = ForkedCall(time.sleep, 60)

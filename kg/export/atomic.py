@@ -53,3 +53,26 @@ def atomic_write(path: str | Path, mode: str = "w", encoding: str | None = "utf-
         target.abort()
         raise
     target.commit()
+
+
+class StreamedExport:
+    """An export file written batch by batch (`add_encoded`) into an AtomicFile, `self._file`, and finished by its
+    subclass's `finish`. A build with workers may finish it in a forked child: `flush` first, so the child's copy of
+    the write buffer is empty, and once the child has committed the file, `release` this process's handle."""
+
+    _file: AtomicFile
+
+    def add_encoded(self, data: bytes | memoryview) -> None:
+        """Encoded papers, in corpus order."""
+        self._file.handle.write(data)
+
+    def flush(self) -> None:
+        """What is written so far, on disk (before another process finishes the file)."""
+        self._file.handle.flush()
+
+    def release(self) -> None:
+        """Close this process's handle, once another process has finished the file (its buffer is empty)."""
+        self._file.handle.close()
+
+    def abort(self) -> None:
+        self._file.abort()

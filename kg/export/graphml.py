@@ -21,7 +21,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from kg.export.atomic import AtomicFile
+from kg.export.atomic import AtomicFile, StreamedExport
 from kg.graph import (
     CoOccurrences,
     GraphAggregates,
@@ -171,7 +171,10 @@ class _CountedEdges:
                            in zip(first[start:end], second[start:end], weight[start:end])]).encode("utf-8"))
 
 
-class GraphmlWriter:
+class GraphmlWriter(StreamedExport):
+    """graph.graphml: paper nodes and link edges from `encode_paper` as they come, the entities and their edges at
+    the end."""
+
     def __init__(self, out_dir: Path):
         self.path = Path(out_dir) / "graph.graphml"
         self._file = AtomicFile(self.path, "wb")
@@ -181,18 +184,6 @@ class GraphmlWriter:
             write(etree.tostring(etree.Element("key", {"id": key, "for": domain, "attr.name": name,
                                                        "attr.type": kind}), encoding="utf-8") + b"\n")
         write(_GRAPH_START)
-
-    def add_encoded(self, graphml: bytes | memoryview) -> None:
-        """Paper nodes and link edges from `encode_paper`, in corpus order."""
-        self._file.handle.write(graphml)
-
-    def flush(self) -> None:
-        """What is written so far, on disk (before another process finishes the file)."""
-        self._file.handle.flush()
-
-    def release(self) -> None:
-        """Close this process's handle, once another process has finished the file (its buffer is empty)."""
-        self._file.handle.close()
 
     def finish(self, aggregates: GraphAggregates) -> Path:
         try:
@@ -214,9 +205,6 @@ class GraphmlWriter:
                               for source, relation, target, papers in aggregates.entity_relation_edges()))
         counted.write_co_occurrences(write, aggregates.co_occurrences())
         write(_FOOTER)
-
-    def abort(self) -> None:
-        self._file.abort()
 
 
 def write_graphml(linked: LinkedGraph, out_dir: Path) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from kg.export.atomic import AtomicFile
+from kg.export.atomic import AtomicFile, StreamedExport
 from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import Entity
 
@@ -40,19 +40,14 @@ def encode_paper(item: LinkedPaper, entities: dict[str, Entity]) -> bytes:
     return orjson.dumps(paper_record(item, entities)) + b"\n"
 
 
-class MentionsWriter:
+class MentionsWriter(StreamedExport):
+    """mentions.jsonl: the lines of `encode_paper`, in corpus order."""
+
     def __init__(self, out_dir: Path):
         self._file = AtomicFile(Path(out_dir) / "mentions.jsonl", "wb")
 
-    def add_encoded(self, lines: bytes | memoryview) -> None:
-        """Lines from `encode_paper`, in corpus order."""
-        self._file.handle.write(lines)
-
     def finish(self) -> Path:
         return self._file.commit()
-
-    def abort(self) -> None:
-        self._file.abort()
 
 
 def write_mentions(linked: LinkedGraph, out_dir: Path) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
-from kg.export.atomic import AtomicFile, atomic_write
+from kg.export.atomic import AtomicFile, StreamedExport, atomic_write
 from kg.export.rdf_syntax import (BLOCK, SYNTAXES, NTriples, Turtle, block_template, checked_id, quoted,
                                   turtle_prefix_lines)
 from kg.linking import LinkedGraph, LinkedPaper
@@ -258,9 +258,10 @@ def encode_papers(items: Iterable[LinkedPaper], rdf_format: str = "nt") -> bytes
     return _encode(triples, V)
 
 
-class RdfWriter:
-    """Turtle and N-Triples are written as they come; JSON-LD and RDF/XML, which cannot be written in pieces, are
-    spooled as N-Triples and converted in one streaming pass at the end."""
+class RdfWriter(StreamedExport):
+    """Papers' triples from `encode_papers(items, self.encoding)` in corpus order, then the entities' at the end.
+    JSON-LD and RDF/XML, which cannot be written in pieces, are spooled as N-Triples and converted in one streaming
+    pass at the end."""
 
     def __init__(self, out_dir: Path, rdf_format: str = "ttl"):
         if rdf_format not in RDF_FORMATS:
@@ -281,10 +282,6 @@ class RdfWriter:
     def encoding(self) -> str:
         return self.encoding_for(self.format)
 
-    def add_encoded(self, data: bytes | memoryview) -> None:
-        """Papers' triples from `encode_papers(items, self.encoding)`, in corpus order."""
-        self._file.handle.write(data)
-
     def finish(self, entities: dict[str, Entity], relation_edges: Iterable[tuple[str, str, str]]) -> Path:
         V = vocabulary(self.encoding)
         self._file.handle.write(_encode([*entity_triples(entities, V), *entity_relation_triples(relation_edges, V)], V))
@@ -298,9 +295,6 @@ class RdfWriter:
         finally:
             self._file.abort()
         return self.path
-
-    def abort(self) -> None:
-        self._file.abort()
 
 
 def write_rdf(linked: LinkedGraph, out_dir: Path, rdf_format: str = "ttl") -> Path:
