@@ -27,6 +27,7 @@ from kg.export.atomic import atomic_write
 CACHE_VARIABLE = "PAPERKG_CACHE_DIR"
 FORMAT = 1  # of the cache file; part of its digest
 KEEP_FILES = 8  # the most recently used cache files kept (one per catalog and settings in use); older ones go
+_PREFIX = "pattern-keys-"  # of every cache file's name
 
 # (label, attribute) -> surface forms; the same with each form's token keys
 Forms = dict[tuple[str, str], list[str]]
@@ -56,9 +57,6 @@ def pattern_keys(nlp: Language, forms: Forms) -> Keys:
     else:
         _touch(path)
     return keys
-
-
-_PREFIX = "pattern-keys-"
 
 
 def _tokenised(nlp: Language, forms: Forms) -> Keys:

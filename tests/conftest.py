@@ -8,15 +8,18 @@ from pathlib import Path
 import pytest
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-CACHE_VARIABLE = "PAPERKG_CACHE_DIR"  # extractors.pattern_keys: where the catalog's pattern keys are cached
 
 
 def pytest_configure(config):
     """The tests (and the processes they start) keep their cache files in a directory of their own, not the user's."""
+    from extractors.pattern_keys import CACHE_VARIABLE
+
     os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="paperkg-test-cache-")
 
 
 def pytest_unconfigure(config):
+    from extractors.pattern_keys import CACHE_VARIABLE
+
     shutil.rmtree(os.environ.pop(CACHE_VARIABLE), ignore_errors=True)
 
 
