@@ -256,22 +256,52 @@ def validate_command(
 @app.command("serve")
 def serve_command(
     data: Annotated[Path, typer.Argument(help="An exports directory (or RDF file) written by kg build.")] = Path("exports"),
-    port: Annotated[int, typer.Option("--port", "-p", help="TCP port.")] = 7878,
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="TCP port.")] = 7878,
     host: Annotated[str, typer.Option("--host", help="Address to bind. The default serves this machine only; "
                                       "--host 0.0.0.0 exposes the (read-only) endpoint to the network.")] = "127.0.0.1",
-    store_path: Annotated[Path | None, typer.Option("--store", help="Where to keep the on-disk Oxigraph store "
-                                                    "(default: DATA/.oxigraph, rebuilt on every start).")] = None,
+    store_path: Annotated[Path | None, typer.Option("--store", help="A new or empty folder for the on-disk Oxigraph "
+                                                    "store (default: DATA/.oxigraph). Only a store made by kg serve "
+                                                    "is ever replaced.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds a query may run before it is "
+                                           "stopped and its memory freed.")] = 30.0,
+    max_concurrent: Annotated[int, typer.Option("--max-concurrent", min=1, help="Queries answered at once (one "
+                                                "process each); more wait briefly, then get 503.")] = 2,
+    max_result_mb: Annotated[float, typer.Option("--max-result-mb", min=0.001, help="Largest result sent, in "
+                                                 "MB; a larger one is refused (413).")] = 64.0,
+    allow_service: Annotated[list[str] | None, typer.Option("--allow-service", metavar="IRI", help="An endpoint "
+                                                            "federated SERVICE queries may call (repeatable); "
+                                                            "without it SERVICE is refused.")] = None,
 ) -> None:
     """Serve the exports as a read-only SPARQL 1.1 Protocol endpoint (Oxigraph) at http://HOST:PORT/query."""
-    from kg.serve import prepare_store, serve
+    from kg.serve import Limits, QueryProcessError, StoreError, is_loopback, prepare_store, serve
 
+    limits = Limits(timeout=timeout, max_concurrent=max_concurrent, max_result_bytes=int(max_result_mb * 1e6),
+                    allowed_services=frozenset(allow_service or ()))
     try:
         location = prepare_store(data, store_path)
-    except (FileNotFoundError, OSError) as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+    except (FileNotFoundError, OSError, StoreError) as error:
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
-    console.print(f"SPARQL endpoint: http://{host}:{port}/query (read-only; updates are refused). Ctrl-C stops it.")
-    raise typer.Exit(serve(location, host, port))
+
+    def ready(server) -> None:
+        bound_port = server.server_address[1]
+        console.print(f"SPARQL endpoint: http://{host}:{bound_port}/query (read-only; {timeout:g} s per query, "
+                      f"{max_concurrent} at once; SERVICE "
+                      + ("only to the allowed endpoints" if allow_service else "refused") + "). Ctrl-C stops it.",
+                      highlight=False, soft_wrap=True)
+        if not is_loopback(host):
+            console.print(f"[yellow]warning:[/yellow] bound to {host}: anyone who can reach this machine can query "
+                          "the graph; there is no authentication.", highlight=False, soft_wrap=True)
+
+    try:
+        serve(location, host, port, limits, ready)
+    except QueryProcessError as error:
+        console.print(f"[red]error:[/red] the store at {location} could not be opened ({error})", highlight=False)
+        raise typer.Exit(2) from None
+    except OSError as error:
+        console.print(f"[red]error:[/red] cannot serve on {host}:{port} ({error.strerror or error})",
+                      soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
 
 
 if __name__ == "__main__":
