@@ -22,7 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from kg.corpus import Corpus, PaperStream, iter_records, open_corpus, read_corpus
+from kg.corpus import DEFAULT_MAX_CHARS, Corpus, PaperStream, iter_records, open_corpus, read_corpus
 from kg.executors import (BATCH_SIZE, ForkedCall, LocalWorkers, PipelineSettings, SpooledBatch, fewer_collections,
                           extract_papers, map_batches, pipeline_catalog, spool_batch, worker_count)
 from kg.export.batch import EncodedBatch, encode_batch
@@ -162,24 +162,24 @@ class _Clock:
 def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *, fmt: str | None = None,
                     rdf_format: str = "ttl", spacy_model: str | None = None,
                     html_max_nodes: int = DEFAULT_MAX_NODES, workers: int = 1, dask_address: str | None = None,
-                    update: bool = False, batch_size: int = BATCH_SIZE,
+                    update: bool = False, batch_size: int = BATCH_SIZE, max_chars: int = DEFAULT_MAX_CHARS,
                     on_paper: Callable[[], None] | None = None) -> BuildSummary:
     """Build (or with `update`, extend) the graph in `out_dir`, streaming; see the module docstring. `workers`: local
     processes (0: one per core, `kg.executors.worker_count`)."""
     with fewer_collections():
         return _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, worker_count(workers),
-                                dask_address, update, batch_size, on_paper)
+                                dask_address, update, batch_size, max_chars, on_paper)
 
 
 def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers, dask_address,
-                     update, batch_size, on_paper) -> BuildSummary:
+                     update, batch_size, max_chars, on_paper) -> BuildSummary:
     out = Path(out_dir)
     clock = _Clock()
     settings = PipelineSettings(spacy_model)
     digest = fingerprint(settings.as_dict())
     state = BuildState(out)
     manifest = state.check(digest) if update else None
-    corpus, files = open_corpus(inputs, fmt)
+    corpus, files = open_corpus(inputs, fmt, max_chars)
     stream = PaperStream(corpus, state.duplicates() if manifest else None)
     catalog = pipeline_catalog(settings)
     linker = Linker(catalog)

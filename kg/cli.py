@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kg.corpus import FORMATS, CorpusError
+from kg.corpus import DEFAULT_MAX_CHARS, FORMATS, MAX_CHARS_LIMIT, CorpusError
 from kg.export.html import DEFAULT_MAX_NODES
 from kg.export.rdf import RDF_FORMATS
 
@@ -44,6 +44,8 @@ def build_command(
     dask: Annotated[str | None, typer.Option("--dask", metavar="SCHEDULER_ADDRESS", help="Run extraction on this "
                                              "Dask distributed cluster (e.g. tcp://scheduler:8786).")] = None,
     html_max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the HTML view.")] = DEFAULT_MAX_NODES,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=1, max=MAX_CHARS_LIMIT, help="A record whose title "
+                                           "and abstract are longer is reported and skipped.")] = DEFAULT_MAX_CHARS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or problem list.")] = False,
 ) -> None:
     """Build the knowledge graph and write graph.ttl, graph.graphml, graph.html and mentions.jsonl."""
@@ -64,7 +66,8 @@ def build_command(
         with progress:
             summary = build_directory(inputs, update or out, fmt=fmt, rdf_format=rdf_format, spacy_model=spacy_model,
                                       html_max_nodes=html_max_nodes, workers=workers, dask_address=dask,
-                                      update=update is not None, on_paper=lambda: progress.advance(task))
+                                      update=update is not None, max_chars=max_chars,
+                                      on_paper=lambda: progress.advance(task))
     except (CorpusError, StateError) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from None

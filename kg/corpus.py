@@ -24,6 +24,8 @@ from kg.model import Paper, Source
 from kg.text import without_xml_illegal
 
 FORMATS = ("listing", "jsonl", "csv", "arxiv")
+DEFAULT_MAX_CHARS = 100_000  # a record whose title and abstract are longer is reported and skipped
+MAX_CHARS_LIMIT = 1_000_000  # spaCy's own limit on one text
 _EXTENSION_FORMATS = {
     ".txt": "listing", ".md": "listing", ".text": "listing",
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
@@ -63,6 +65,7 @@ class Corpus:
     records_read: int = 0
     duplicates_merged: int = 0
     files: list[str] = field(default_factory=list)
+    max_chars: int = DEFAULT_MAX_CHARS
 
 
 # ---------------------------------------------------------------- text helpers
@@ -96,8 +99,41 @@ def safe_id(raw: str) -> str:
 
 # ---------------------------------------------------------------- line decoding
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"), (b"\xef\xbb\xbf", "utf-8"))
+
+
+class EncodingProblem(Exception):
+    """A whole file in an encoding that cannot be read as text (the message says what to do)."""
+
+
+def file_encoding(path: Path) -> str:
+    """utf-8, or the UTF-16/32 encoding its byte-order mark names. A file that is mostly NUL bytes and has no mark is
+    UTF-16/32 without one, which cannot be read reliably."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    for mark, encoding in _BOMS:
+        if head.startswith(mark):
+            return encoding
+    if head and head.count(0) >= len(head) // 4:
+        raise EncodingProblem("looks like UTF-16 or UTF-32 without a byte-order mark; save it as UTF-8; file skipped")
+    return "utf-8"
+
+
 def _decoded_lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) for each line; text is None where the bytes are not valid UTF-8."""
+    """(line number, text) for each line; text is None where the bytes are not valid UTF-8. UTF-16/32 files (by their
+    byte-order mark) are decoded whole; an undecodable stretch there ends the file with a problem."""
+    encoding = file_encoding(path)
+    if encoding != "utf-8":
+        number = 0
+        with path.open("r", encoding=encoding, newline=None) as text:
+            try:
+                for number, line in enumerate(text, start=1):
+                    line = line.rstrip("\r\n")
+                    yield number, line.lstrip("\ufeff") if number == 1 else line
+            except UnicodeDecodeError:
+                raise EncodingProblem(f"undecodable {encoding.upper()} after line {number}; rest of file skipped")
+        return
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             try:
@@ -203,13 +239,46 @@ def _as_tuple(value: object, splitter: str = r"\s*(?:,|;|\band\b)\s*") -> tuple[
     if value is None or value == "":
         return ()
     if isinstance(value, list | tuple):
-        items = [" ".join(v) if isinstance(v, list | tuple) else str(v) for v in value]
+        items = [" ".join(str(part) for part in v if isinstance(part, str | int) and str(part).strip())
+                 if isinstance(v, list | tuple) else str(v) for v in value if v is not None]
     else:
         items = re.split(splitter, str(value))
     return tuple(clean_text(item) for item in items if clean_text(item))
 
 
+_TEXT_FIELDS = ("title", "abstract", "summary", "url", "link", "date", "update_date", "published")
+_ID_FIELDS = ("id", "arxiv_id", "paper_id")
+_LIST_FIELDS = ("authors", "authors_parsed", "categories")
+
+
+def _type_name(value: object) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__)
+
+
+def _field_problem(data: dict) -> str | None:
+    """Why a record's fields cannot be used as they are (a wrong type, text that is not Unicode), or None."""
+    for name in _TEXT_FIELDS + _ID_FIELDS + _LIST_FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if name in _ID_FIELDS:
+            allowed = isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+        elif name in _LIST_FIELDS:
+            allowed = isinstance(value, str | list)
+        else:
+            allowed = isinstance(value, str)
+        if not allowed:
+            return f"field '{name}' is {_type_name(value)}, not text; record skipped"
+        if _has_surrogates(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value):
+            return f"field '{name}' holds an unpaired UTF-16 surrogate (not valid Unicode); record skipped"
+    return None
+
+
 def _record_from_mapping(data: dict, source: Source, arxiv: bool) -> RawRecord | ReadProblem:
+    problem = _field_problem(data)
+    if problem is not None:
+        return ReadProblem(source, problem)
     title = clean_text(str(data.get("title") or ""))
     abstract = clean_text(str(data.get("abstract") or data.get("summary") or ""))
     if not title:
@@ -259,38 +328,94 @@ def _is_arxiv_record(data: dict) -> bool:
 
 
 def read_csv(path: Path) -> Iterator[RawRecord | ReadProblem]:
-    """CSV (or TSV, by extension) with a header naming title and abstract columns."""
+    """CSV (or TSV, by extension) with a header naming title and abstract columns. A record whose quote is never
+    closed would swallow the records after it: when a record spans lines and one of those lines is a whole record
+    by itself, the damaged record is reported and reading starts again on the line after it."""
+    encoding = file_encoding(path)
     raw = path.read_bytes()
-    text = raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    if encoding == "utf-8":
+        text = raw.decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    else:
+        try:
+            text = raw.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError as error:
+            raise EncodingProblem(f"undecodable {encoding.upper()} ({error.reason}); file skipped") from None
     if not text.strip():
         return
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    fields = {name.strip().casefold(): name for name in (reader.fieldnames or [])}
+    lines = text.splitlines(keepends=True)
+    header = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    fields = [name.strip().casefold() for name in header]
     if "title" not in fields or "abstract" not in fields:
         yield ReadProblem(Source(str(path), 1), "CSV header must name 'title' and 'abstract' columns; file skipped")
         return
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
+    start = 1  # index in `lines` of the next record's first line
+    while start < len(lines):
+        feed = _LineFeed(lines, start)
+        reader = csv.reader(feed, delimiter=delimiter)
+        restart = None
+        while True:
+            first = feed.position
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:
+                yield ReadProblem(Source(str(path), first + 1), f"broken CSV ({error}); record skipped")
+                continue
+            if feed.position - first > 1 and _swallows_records(lines[first + 1:feed.position], len(fields),
+                                                               delimiter):
+                yield ReadProblem(Source(str(path), first + 1), "a quote opened here is never closed; record "
+                                                                "skipped, reading goes on with the next line")
+                restart = first + 1
+                break
+            if not any(cell.strip() for cell in row):
+                continue
+            source = Source(str(path), first + 1)
+            values = {name: value for name, value in zip(fields, row)}
+            if any(_has_surrogates(v) for v in values.values()):
+                yield ReadProblem(source, "undecodable bytes (not UTF-8); record skipped")
+                continue
+            yield _record_from_mapping(values, source, arxiv=False)
+        if restart is None:
             break
-        except csv.Error as error:
-            yield ReadProblem(Source(str(path), line), f"broken CSV ({error}); record skipped")
-            line = reader.line_num + 1
+        start = restart
+
+
+class _LineFeed:
+    """Lines for csv.reader that remember how many have been handed out (the reader's position in the file)."""
+
+    def __init__(self, lines: list[str], start: int):
+        self.lines, self.position = lines, start
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        if self.position >= len(self.lines):
+            raise StopIteration
+        self.position += 1
+        return self.lines[self.position - 1]
+
+
+def _swallows_records(inner: list[str], columns: int, delimiter: str) -> bool:
+    """Whether a line inside a multi-line record is itself a whole record: as many non-empty fields as the header,
+    and its quotes balanced (prose that merely contains commas rarely is)."""
+    for line in inner:
+        if line.count('"') % 2:
             continue
-        source = Source(str(path), line)
-        line = reader.line_num + 1
-        values = {key.strip().casefold(): value for key, value in row.items() if key is not None}
-        if any(_has_surrogates(v) for v in values.values() if isinstance(v, str)):
-            yield ReadProblem(source, "undecodable bytes (not UTF-8); record skipped")
-            continue
-        yield _record_from_mapping(values, source, arxiv=False)
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        if len(cells) == columns and all(cell.strip() for cell in cells) and '"' in line:
+            return True
+    return False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    """Lone surrogates: bytes kept by 'surrogateescape' decoding, or '\\ud800'-style escapes in JSON."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 # ---------------------------------------------------------------- inputs and formats
@@ -299,8 +424,12 @@ def detect_format(path: Path) -> str:
     by_extension = _EXTENSION_FORMATS.get(path.suffix.lower())
     if by_extension:
         return by_extension
+    try:
+        encoding = file_encoding(path)
+    except EncodingProblem:
+        return "listing"  # reading it reports the problem
     with path.open("rb") as handle:
-        head = handle.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+        head = handle.read(4096).decode(encoding, errors="replace").lstrip("\ufeff").lstrip()
     if head.startswith("{"):
         return "jsonl"
     first_line = head.split("\n", 1)[0].casefold()
@@ -423,27 +552,36 @@ class PaperStream:
 
 
 def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None) -> Iterator[RawRecord]:
-    """Every readable record of the files in order; problems go to `corpus.problems`."""
+    """Every readable record of the files in order; problems (a damaged record, an over-long text, a file in an
+    unreadable encoding) go to `corpus.problems`."""
     for file in files:
-        for item in read_file(file, fmt):
-            if isinstance(item, ReadProblem):
-                corpus.problems.append(item)
-            else:
-                yield item
+        try:
+            for item in read_file(file, fmt):
+                if isinstance(item, RawRecord) and len(item.abstract) + len(item.title) > corpus.max_chars:
+                    item = ReadProblem(item.source, f"text of {len(item.abstract) + len(item.title):,} characters, "
+                                                    f"over --max-chars {corpus.max_chars:,}; record skipped")
+                if isinstance(item, ReadProblem):
+                    corpus.problems.append(item)
+                else:
+                    yield item
+        except EncodingProblem as problem:
+            corpus.problems.append(ReadProblem(Source(str(file), 1), str(problem)))
 
 
-def open_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> tuple[Corpus, list[Path]]:
+def open_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None,
+                max_chars: int = DEFAULT_MAX_CHARS) -> tuple[Corpus, list[Path]]:
     """Check the inputs (the bundled sample corpus when none is given) and an empty Corpus to count into."""
     if fmt is not None and fmt not in FORMATS:
         raise CorpusError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     inputs = list(inputs or [])
     files = expand_inputs(inputs) if inputs else sample_corpus_files()
-    return Corpus(files=[str(f) for f in files]), files
+    return Corpus(files=[str(f) for f in files], max_chars=max_chars), files
 
 
-def read_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None) -> Corpus:
+def read_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None,
+                max_chars: int = DEFAULT_MAX_CHARS) -> Corpus:
     """Read every input (the bundled sample corpus when none is given) into merged Papers, all in memory."""
-    corpus, files = open_corpus(inputs, fmt)
+    corpus, files = open_corpus(inputs, fmt, max_chars)
     stream = PaperStream(corpus)
     papers = list(stream.papers(iter_records(files, corpus, fmt)))
     corpus.papers = [stream.final(paper) for paper in papers]

@@ -181,3 +181,72 @@ def test_clean_text_gives_what_collapsing_whitespace_and_dropping_xml_illegal_ch
     samples += ["".join(generator.choice(alphabet) for _ in range(generator.randint(0, 12))) for _ in range(5000)]
     for text in samples:
         assert clean_text(text) == " ".join(without_xml_illegal(text).split()), repr(text)
+
+
+# ---------------------------------------------------------------- one record never stops a file
+
+def _problems_and_titles(corpus):
+    return {str(p.source.line): p.reason for p in corpus.problems}, [p.title for p in corpus.papers]
+
+
+def test_each_bad_record_is_reported_by_line_and_the_rest_is_read(tmp_path):
+    good = {"title": "A first good paper", "abstract": ABSTRACT}
+    lines = [json.dumps(good),
+             json.dumps({"title": "Huge", "abstract": "word " * 30_000}),
+             '{"title": "Lone \\ud800 surrogate", "abstract": "' + ABSTRACT + '"}',
+             json.dumps({"title": "Number", "abstract": 12345}),
+             json.dumps({"title": "List", "abstract": ["We propose", "a model"]}),
+             json.dumps({"title": "Object", "abstract": {"text": "x"}}),
+             json.dumps({"title": "Boolean", "abstract": True}),
+             json.dumps({"id": "2101.00001", "title": "An arXiv record", "abstract": ABSTRACT,
+                         "update_date": "2021-01-01", "categories": "cs.LG", "authors_parsed": [["X", None, ""]]}),
+             json.dumps({"title": "The last good paper", "abstract": ABSTRACT})]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems, titles = _problems_and_titles(read_corpus([path], max_chars=100_000))
+    assert titles == ["A first good paper", "An arXiv record", "The last good paper"]
+    assert "over --max-chars 100,000" in problems["2"]
+    assert "surrogate" in problems["3"]
+    assert [problems[str(n)].split(" is ")[1].split(",")[0] for n in range(4, 8)] == [
+        "a number", "a list", "an object", "true/false"]
+    arxiv = read_corpus([path]).papers[1]
+    assert arxiv.authors == ("X",)
+
+
+def test_utf16_and_utf32_files_are_read_by_their_byte_order_mark(tmp_path):
+    record = json.dumps({"title": "A paper in UTF-16", "abstract": ABSTRACT}) + "\n"
+    for encoding in ("utf-16", "utf-16-be", "utf-32"):
+        path = tmp_path / f"{encoding}.jsonl"
+        data = record.encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        path.write_bytes(data)
+        assert [p.title for p in read_corpus([path]).papers] == ["A paper in UTF-16"], encoding
+    listing = tmp_path / "listing.txt"
+    listing.write_text(f"CNN Filter Pruning\n{ABSTRACT}\n", encoding="utf-16")
+    assert [p.title for p in read_corpus([listing]).papers] == ["CNN Filter Pruning"]
+    table = tmp_path / "table.csv"
+    table.write_text(f'title,abstract\nA CSV paper,"{ABSTRACT}"\n', encoding="utf-16")
+    assert [p.title for p in read_corpus([table]).papers] == ["A CSV paper"]
+
+
+def test_utf16_without_a_byte_order_mark_is_named_not_read_as_garbage(tmp_path):
+    path = tmp_path / "no-bom.txt"
+    path.write_bytes(f"CNN Filter Pruning\n{ABSTRACT}\n".encode("utf-16-le"))
+    corpus = read_corpus([path])
+    assert corpus.papers == []
+    assert len(corpus.problems) == 1 and "UTF-16" in corpus.problems[0].reason
+    assert str(corpus.problems[0].source) == f"{path}:1"
+
+
+def test_an_unclosed_csv_quote_does_not_swallow_the_next_records(tmp_path):
+    path = tmp_path / "quotes.csv"
+    path.write_text('id,title,abstract\n'
+                    f'1,"Title A,{ABSTRACT}\n'
+                    f'2,"Title B","{ABSTRACT}"\n'
+                    f'3,"Title C","{ABSTRACT[:60]}\n{ABSTRACT[60:]}, with, commas"\n'
+                    f'4,Title D,"{ABSTRACT}"\n', encoding="utf-8")
+    corpus = read_corpus([path])
+    assert [p.title for p in corpus.papers] == ["Title B", "Title C", "Title D"]
+    assert [str(p.source) for p in corpus.problems] == [f"{path}:2"]
+    assert "never closed" in corpus.problems[0].reason
