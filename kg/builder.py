@@ -13,7 +13,6 @@ Two entry points over the same stages:
 from __future__ import annotations
 
 import pickle
-import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ from kg.export.rdf import RdfWriter
 from kg.graph import GraphAggregates, PairCounts, ViewCutoff, build_graph
 from kg.linking import LinkedGraph, Linker, link
 from kg.model import Entity
+from kg.output_folder import OutputFolder
 from kg.spool import BuildState, FramePlace, SegmentWriter, fingerprint, frame_places, read_frames
 
 ENCODE_BATCH = 256  # papers per encoded batch when an in-memory graph is written
@@ -126,8 +126,17 @@ def write_exports(result: BuildResult, out_dir: str | Path, rdf_format: str = "t
     batches = (encode_batch(papers[i:i + ENCODE_BATCH], entities, summary.aggregates.view_cutoff(),
                             RdfWriter.encoding_for(rdf_format), summary.aggregates.pairs)
                for i in range(0, len(papers), ENCODE_BATCH))
-    _export(batches, summary, Path(out_dir), rdf_format, html_max_nodes)
-    result.files.extend(summary.files)
+    folder = OutputFolder(out_dir)
+    with folder.writing():
+        generation = folder.new_generation()
+        try:
+            _export(batches, summary, generation, rdf_format, html_max_nodes)
+            BuildState.save(generation, None, (), {}, summary.aggregates.papers, rdf_format)
+            folder.publish(generation)
+        except BaseException:
+            folder.discard(generation)
+            raise
+    result.files.extend(folder.root / path.name for path in summary.files)
     result.seconds.update({k: v for k, v in summary.seconds.items() if k.startswith("export")})
     return result.files
 
@@ -173,14 +182,22 @@ def build_directory(inputs: Iterable[str | Path] | None, out_dir: str | Path, *,
 
 def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nodes, workers, dask_address,
                      update, batch_size, max_chars, on_paper) -> BuildSummary:
-    out = Path(out_dir)
+    folder = OutputFolder(out_dir)
+    with folder.writing():
+        return _build_generation(folder, inputs, fmt, rdf_format, spacy_model, html_max_nodes, workers,
+                                 dask_address, update, batch_size, max_chars, on_paper)
+
+
+def _build_generation(folder: OutputFolder, inputs, fmt, rdf_format, spacy_model, html_max_nodes, workers,
+                      dask_address, update, batch_size, max_chars, on_paper) -> BuildSummary:
+    """One build into a new generation of `folder`, published only once every file of it is written."""
     clock = _Clock()
     settings = PipelineSettings(spacy_model)
     digest = fingerprint(settings.as_dict())
-    state = BuildState(out)
+    state = BuildState(folder.root)
     manifest = state.check(digest) if update else None
     corpus, files = open_corpus(inputs, fmt, max_chars)
-    stream = PaperStream(corpus, state.duplicates() if manifest else None)
+    stream = PaperStream(corpus, state.duplicates(manifest) if manifest else None)
     catalog = pipeline_catalog(settings)
     linker = Linker(catalog)
 
@@ -189,7 +206,8 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
         for item in clock.timed("spool", state.read(manifest)):
             stream.known(item.paper)
             linker.observe(item)
-    segment = state.new_segment(manifest)
+    generation = folder.new_generation()
+    segment = state.new_segment(generation)
     try:
         papers = clock.timed("read", stream.papers(iter_records(files, corpus, fmt)))
         spooled = map_batches(spool_batch, papers, settings, workers, dask_address, batch_size)
@@ -202,20 +220,20 @@ def _build_directory(inputs, out_dir, fmt, rdf_format, spacy_model, html_max_nod
                                papers_extracted=papers_extracted)
         pass_two = _PassTwo(stream, linker, RdfWriter.encoding_for(rdf_format), summary.aggregates.pairs)
         batches = _link_pass(segments, pass_two, summary.aggregates, workers, clock)
-        _export(batches, summary, out, rdf_format, html_max_nodes, workers)
+        _export(batches, summary, generation, rdf_format, html_max_nodes, workers)
+        records = list(manifest.segments) if manifest else []
+        if papers_extracted or not update:
+            segment.commit()
+            records.append(segment.record())
+        else:
+            segment.abort()
+        state.save(generation, digest, records, stream.duplicates, summary.aggregates.papers, rdf_format)
+        folder.publish(generation)
     except BaseException:
         segment.abort()
+        folder.discard(generation)  # a segment it committed is no manifest's, and goes with the next clean-up
         raise
-    if papers_extracted or not update:
-        segments[-1] = segment.commit()
-    else:
-        segment.abort()
-        segments.pop()
-    state.save(digest, segments, stream.duplicates, papers=summary.aggregates.papers)
-    if not update:  # a fresh build replaces whatever state was there
-        for stale in (state.root / "segments").glob("*"):
-            if stale not in segments:
-                stale.unlink() if stale.is_file() else shutil.rmtree(stale)
+    summary.files[:] = [folder.root / path.name for path in summary.files]
     summary.seconds["link"] += clock.seconds["link"]  # pass one's name counting, then pass two's linking
     summary.seconds = {**{k: clock.seconds[k] for k in ("read", "extract", "spool")}, **summary.seconds}
     return summary

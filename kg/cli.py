@@ -32,7 +32,8 @@ def main() -> None:
 def build_command(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files, directories or globs (daily-papers .txt listings, "
                                                        "JSONL, CSV, arXiv snapshot). None: the bundled sample corpus.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the exports to.")] = Path("exports"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Directory to write the exports to (default: "
+                                             "exports).")] = None,
     update: Annotated[Path | None, typer.Option("--update", help="Add the inputs to the build in this directory "
                                                 "without re-extracting its papers (instead of --out).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help=f"Force the input format: {', '.join(FORMATS)}.")] = None,
@@ -51,12 +52,17 @@ def build_command(
     """Build the knowledge graph and write graph.ttl, graph.graphml, graph.html and mentions.jsonl."""
     from kg.builder import build_directory
     from kg.executors import worker_count
+    from kg.output_folder import OutputFolderError
     from kg.spool import StateError
 
     if rdf_format not in RDF_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(RDF_FORMATS)}", param_hint="--rdf-format")
     if update is not None and not inputs:
         raise typer.BadParameter("name the new inputs to add", param_hint="--update DIR NEW_INPUT ...")
+    if update is not None and out is not None:
+        raise typer.BadParameter("--update writes into the build it extends; give --update DIR or --out DIR, not "
+                                 "both", param_hint="--out")
+    out = out if out is not None else Path("exports")
     workers = worker_count(workers)  # 0: one per core, said in the summary
     started = time.perf_counter()
     progress = Progress(TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -68,8 +74,8 @@ def build_command(
                                       html_max_nodes=html_max_nodes, workers=workers, dask_address=dask,
                                       update=update is not None, max_chars=max_chars,
                                       on_paper=lambda: progress.advance(task))
-    except (CorpusError, StateError) as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False)
+    except (CorpusError, StateError, OutputFolderError) as error:
+        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if not quiet:
         for problem in summary.corpus.problems:
@@ -182,7 +188,7 @@ def duplicates_command(
 def html_command(
     data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory (or RDF file) from kg build.")] = Path("exports"),
     focus: Annotated[str | None, typer.Option("--focus", help="Centre the view on this entity (any of its names).")] = None,
-    hops: Annotated[int, typer.Option("--hops", help="With --focus: how many paper/entity links to follow.")] = 2,
+    hops: Annotated[int, typer.Option("--hops", min=0, help="With --focus: how many paper/entity links to follow.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: DATA/graph-FOCUS.html, "
                                              "or DATA/graph.html).")] = None,
     max_nodes: Annotated[int, typer.Option("--html-max-nodes", help="Node budget of the view.")] = DEFAULT_MAX_NODES,
@@ -201,7 +207,17 @@ def html_command(
         raise typer.Exit(2) from None
     folder = data if data.is_dir() else data.parent
     target = out or folder / (f"graph-{slugify(focus)}.html" if focus else "graph.html")
-    write_html_file(view, target, max_nodes, title)
+    if target.is_symlink():  # the build's own page: rewritten inside the build's generation, under its lock
+        from kg.output_folder import OutputFolder, OutputFolderError
+
+        try:
+            with OutputFolder(target.parent).writing():
+                write_html_file(view, target.resolve(), max_nodes, title)
+        except OutputFolderError as error:
+            console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
+            raise typer.Exit(2) from None
+    else:
+        write_html_file(view, target, max_nodes, title)
     shown = min(view.number_of_nodes(), max_nodes)
     sys.stdout.write(f"{target}: {shown} of {view.number_of_nodes()} nodes\n")
 

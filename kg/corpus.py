@@ -13,6 +13,7 @@ import glob
 import hashlib
 import io
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -457,12 +458,16 @@ def sample_corpus_files() -> list[Path]:
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files, directories (read recursively, known extensions) and globs → a sorted, de-duplicated list."""
+    """Files, directories (read recursively, known extensions) and globs → a sorted, de-duplicated list. In a
+    directory, hidden files and folders are passed over, and so are the exports of a paperkg build folder (a folder
+    with `.paperkg/` in it), so a build never reads its own output back. Each file is spelled one way, however it was
+    named: relative to the working directory when it lies below it, else absolute."""
     files: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _EXTENSION_FORMATS))
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _EXTENSION_FORMATS
+                                and not _hidden_or_built(p.relative_to(path), p)))
         elif path.is_file():
             files.append(path)
         elif glob.has_magic(str(item)):
@@ -478,8 +483,24 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         resolved = file.resolve()
         if resolved not in seen:
             seen.add(resolved)
-            unique.append(file)
+            unique.append(_one_spelling(file))
     return unique
+
+
+_BUILD_OUTPUTS = frozenset({"graph.ttl", "graph.nt", "graph.jsonld", "graph.rdf", "graph.graphml", "graph.html",
+                            "mentions.jsonl"})
+
+
+def _hidden_or_built(relative: Path, path: Path) -> bool:
+    if any(part.startswith(".") for part in relative.parts):
+        return True
+    return path.name in _BUILD_OUTPUTS and (path.parent / ".paperkg").is_dir()
+
+
+def _one_spelling(path: Path) -> Path:
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return Path(absolute if relative.startswith("..") else relative)
 
 
 # ---------------------------------------------------------------- merging

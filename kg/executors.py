@@ -35,6 +35,7 @@ from kg.catalog import Catalog
 from kg.extraction import PaperExtraction, extract
 from kg.linking import Linker
 from kg.model import Paper
+from kg.processes import die_with_parent, remove_orphaned_directories
 from kg.spool import encode_frame
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ T = TypeVar("T")
 # batches end closer together); 32 was slower with workers, 256 slower again.
 BATCH_SIZE = 64
 IN_FLIGHT_PER_WORKER = 3
+RESULTS_PREFIX = "paperkg-results-"  # + the pid of the build, so a killed build's folder can be told and removed
 
 
 @dataclass(frozen=True)
@@ -156,8 +158,11 @@ class LocalWorkers:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        self._directory = tempfile.TemporaryDirectory(prefix="paperkg-results-", dir=_memory_directory())
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=die_with_parent, initargs=(os.getpid(),))
+        remove_orphaned_directories(_memory_directory() or tempfile.gettempdir(), RESULTS_PREFIX)
+        self._directory = tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-",
+                                                      dir=_memory_directory())
 
     def __enter__(self) -> LocalWorkers:
         return self
@@ -244,7 +249,8 @@ class ForkedCall:
     def __init__(self, function: Callable, *args, niceness: int = 0):
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_call_and_send, args=(sender, function, args, niceness), daemon=True)
+        self._process = context.Process(target=_call_and_send, args=(sender, function, args, niceness, os.getpid()),
+                                        daemon=True)
         self._process.start()
         sender.close()
 
@@ -277,7 +283,8 @@ class ForkedCall:
         self._receiver.close()
 
 
-def _call_and_send(sender, function: Callable, args: tuple, niceness: int) -> None:
+def _call_and_send(sender, function: Callable, args: tuple, niceness: int, parent: int) -> None:
+    die_with_parent(parent)
     try:
         if niceness:
             os.nice(niceness)  # lower this child's priority: the other processes come first for the processor

@@ -6,6 +6,7 @@ statement come back, so a graph loaded from disk answers the same questions as o
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pyoxigraph
 
 from kg.export.rdf import ENTITY_RELATION_PROPERTIES, KG_NS as KG, RDF_FORMATS, RELATION_PROPERTIES, RES_NS as RES
 from kg.linking import LinkedGraph
+from kg.output_folder import OutputFolder
 from kg.model import Entity, EntityRelation, Link, Mention, Paper, Result, Source
 
 _FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
@@ -27,10 +29,21 @@ PREFIX schema: <http://schema.org/>
 
 
 def find_graph_file(data: str | Path) -> Path:
-    """The graph file of an exports directory (graph.ttl first), or the file itself."""
+    """The graph file of an exports directory (the one its build wrote, else graph.ttl first), or the file itself."""
     path = Path(data)
     if path.is_file():
+        if path.suffix not in _FORMATS:
+            raise FileNotFoundError(f"{path} is not an RDF graph file (expected one of "
+                                    f"{', '.join(RDF_FORMATS.values())}, or an exports folder)")
         return path
+    manifest = OutputFolder(path).current_manifest_path()
+    if manifest is not None:
+        try:
+            built = path / RDF_FORMATS[json.loads(manifest.read_text("utf-8"))["rdf_format"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            built = None
+        if built is not None and built.is_file():
+            return built
     for filename in RDF_FORMATS.values():
         if (path / filename).is_file():
             return path / filename
@@ -39,8 +52,6 @@ def find_graph_file(data: str | Path) -> Path:
 
 def load_store(data: str | Path, store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
     graph_file = find_graph_file(data)
-    if graph_file.suffix not in _FORMATS:
-        raise ValueError(f"{graph_file}: unknown RDF file extension")
     store = store if store is not None else pyoxigraph.Store()
     store.bulk_load(path=str(graph_file), format=_FORMATS[graph_file.suffix])
     return store

@@ -64,36 +64,46 @@ def test_workers_zero_builds_with_one_process_per_core(two_listings, one_process
     assert refused.exit_code == 2 and "--workers" in refused.output
 
 
-def test_a_failure_in_the_side_child_fails_the_build_and_leaves_no_file_half_written(two_listings, tmp_path,
-                                                                                      monkeypatch):
+def _leftovers(out: Path) -> list[str]:
+    """What a stopped build could leave behind: generations other than the current one, temporary files."""
+    state = out / ".paperkg"
+    current = os.readlink(state / "current")
+    others = [g.name for g in (state / "generations").iterdir() if f"generations/{g.name}" != current]
+    return others + [p.name for p in out.rglob("*.tmp")]
+
+
+def test_a_failure_in_the_side_child_fails_the_build_and_leaves_the_previous_build(two_listings, tmp_path,
+                                                                                   monkeypatch):
     """With workers, the RDF, GraphML and mentions files are finished in a forked child beside the HTML layout: its
-    error is the build's error; the files finished before it are whole, the rest absent (the page too), no temporary
-    file is left behind."""
+    error is the build's error, and the folder keeps the previous build, every file of it, and nothing else."""
     from kg.export.graphml import GraphmlWriter
+
+    out = tmp_path / "out"
+    build_directory(two_listings[:1], out)
+    before = _exports(out)
 
     def fail(writer, aggregates):
         raise OSError("no space left in the child")
 
     monkeypatch.setattr(GraphmlWriter, "finish", fail)  # the forked child inherits it
-    out = tmp_path / "out"
     with pytest.raises(OSError, match="no space left in the child"):
         build_directory(two_listings, out, workers=2)
-    files = sorted(path.name for path in out.iterdir() if path.is_file())
-    assert files == ["graph.ttl"]  # written before the GraphML file (files appear one by one, each whole)
-    from pyoxigraph import RdfFormat, parse
-
-    assert sum(1 for _ in parse(path=str(out / "graph.ttl"), format=RdfFormat.TURTLE)) > 1000
+    assert _exports(out) == before
+    assert _leftovers(out) == []
 
 
-def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_whole(two_listings, tmp_path,
-                                                                                   monkeypatch):
+def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_the_previous_build(two_listings, tmp_path,
+                                                                                     monkeypatch):
     """With workers, the HTML layout and the streamed files' ends run in two forked children: the layout's error is
-    the build's error, and the files' child, left to finish rather than stopped half-way, leaves its files whole and
-    no temporary file; the HTML page is not written."""
+    the build's error, the files' child is left to finish rather than stopped half-way, and the folder keeps the
+    previous build, with no temporary file."""
     import kg.builder
-    from lxml import etree
 
     from kg.export.graphml import GraphmlWriter
+
+    out = tmp_path / "out"
+    build_directory(two_listings[:1], out)
+    before = _exports(out)
 
     def fail(skeleton, max_nodes):
         raise RuntimeError("no layout in the child")
@@ -106,14 +116,10 @@ def test_a_failure_in_the_layout_child_fails_the_build_and_leaves_every_file_who
 
     monkeypatch.setattr(kg.builder, "layout_positions", fail)  # the forked children inherit them
     monkeypatch.setattr(GraphmlWriter, "_write_entities", staticmethod(slow_write))
-    out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="no layout in the child"):
         build_directory(two_listings, out, workers=2)
-    files = sorted(path.name for path in out.iterdir() if path.is_file())
-    assert files == ["graph.graphml", "graph.ttl", "mentions.jsonl"]
-    assert len(etree.parse(str(out / "graph.graphml")).getroot()[-1]) > 1000  # the graph element, whole
-    lines = (out / "mentions.jsonl").read_bytes().splitlines()
-    assert len(lines) > 100 and all(json.loads(line)["id"] for line in lines)
+    assert _exports(out) == before
+    assert _leftovers(out) == []
 
 
 def test_dask_cluster_gives_byte_identical_exports(two_listings, one_process_build, tmp_path):
@@ -160,13 +166,15 @@ def test_update_twice_with_the_same_input_changes_nothing(two_listings, tmp_path
     assert again.papers_extracted == 0
     assert _exports(tmp_path) == before
     assert len(list((tmp_path / ".paperkg" / "segments").iterdir())) == 2
+    assert len(list((tmp_path / ".paperkg" / "generations").iterdir())) == 1
 
 
 def test_update_refuses_a_build_made_with_other_extraction_settings(two_listings, tmp_path):
     build_directory(two_listings[:1], tmp_path)
-    manifest = json.loads((tmp_path / ".paperkg" / "manifest.json").read_text())
+    manifest_path = tmp_path / ".paperkg" / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
     manifest["fingerprint"] = "0" * 64
-    (tmp_path / ".paperkg" / "manifest.json").write_text(json.dumps(manifest))
+    manifest_path.write_text(json.dumps(manifest))
     before = _exports(tmp_path)
     with pytest.raises(StateError, match="another catalog"):
         build_directory(two_listings[1:], tmp_path, update=True)
@@ -184,8 +192,10 @@ def test_fresh_build_replaces_an_older_state(two_listings, tmp_path):
     build_directory(two_listings[:1], tmp_path)
     build_directory(two_listings[1:], tmp_path, update=True)
     build_directory(two_listings[1:], tmp_path)  # not an update: starts over
-    assert BuildState(tmp_path).manifest()["papers"] == 70
-    assert [p.name for p in (tmp_path / ".paperkg" / "segments").iterdir()] == ["000000.pickle"]
+    assert BuildState(tmp_path).manifest().papers == 70
+    segments = [p.name for p in (tmp_path / ".paperkg" / "segments").iterdir()]
+    assert segments == [entry["name"] for entry in BuildState(tmp_path).manifest().segments]
+    assert len(segments) == 1
 
 
 def test_html_view_keeps_its_budget_and_counts_the_whole_graph(two_listings, tmp_path):
