@@ -35,7 +35,7 @@ from kg.catalog import Catalog
 from kg.extraction import PaperExtraction, extract
 from kg.linking import Linker
 from kg.model import Paper
-from kg.processes import die_with_parent, remove_orphaned_directories
+from kg.processes import follow_parent, remove_orphaned_directories
 from kg.spool import encode_frame
 
 T = TypeVar("T")
@@ -159,7 +159,7 @@ class LocalWorkers:
     def __init__(self, workers: int):
         self.workers = workers
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=die_with_parent, initargs=(os.getpid(),))
+                                         initializer=follow_parent, initargs=(os.getpid(),))
         remove_orphaned_directories(_memory_directory() or tempfile.gettempdir(), RESULTS_PREFIX)
         self._directory = tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-",
                                                       dir=_memory_directory())
@@ -284,7 +284,7 @@ class ForkedCall:
 
 
 def _call_and_send(sender, function: Callable, args: tuple, niceness: int, parent: int) -> None:
-    die_with_parent(parent)
+    follow_parent(parent)
     try:
         if niceness:
             os.nice(niceness)  # lower this child's priority: the other processes come first for the processor

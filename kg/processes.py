@@ -12,9 +12,11 @@ from pathlib import Path
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int | None = None) -> None:
-    """Have Linux kill this process when its parent ends (called in the child; a no-op elsewhere). With `parent`,
-    the pid it should have: a child whose parent died before this call ends at once."""
+def follow_parent(parent: int | None = None) -> None:
+    """Called in a helper process: it ends when its parent ends, and leaves Ctrl-C to the parent (which stops it),
+    so an interrupted command prints no traceback from its helpers. With `parent`, the pid the parent should have:
+    a helper whose parent died before this call ends at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     try:

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from kg.processes import die_with_parent
+from kg.processes import follow_parent
 from kg.query_guard import QueryRefused, check_query
 from kg.sparql import open_store
 
@@ -124,7 +124,7 @@ class QueryPool:
         parent = os.getpid()
         process = subprocess.Popen([sys.executable, "-P", str(WORKER_SCRIPT), str(self.location)], bufsize=0,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   preexec_fn=lambda: die_with_parent(parent))
+                                   preexec_fn=lambda: follow_parent(parent))
         with self._lock:
             self._all.add(process)
         return process

@@ -40,23 +40,30 @@ class StateError(Exception):
     """A build directory whose state cannot be updated (missing, damaged, from another version, other settings)."""
 
 
-def fingerprint(settings: dict) -> str:
-    """A digest of everything extraction depends on besides the text: data files, the extraction code and pipeline
-    settings (the spaCy version among them)."""
+def extraction_sources() -> list[tuple[str, Path, str]]:
+    """What extraction depends on besides the text and the settings: (name, folder, file pattern) — the catalog, the
+    extractors' data and code, and the kg modules extraction runs."""
+    def folder(package: str, name: str) -> Path:
+        return Path(str(resources.files(package).joinpath(name)))
+
+    return [("ontology/catalog", folder("ontology", "catalog"), "*"),
+            ("extractors/data", folder("extractors", "data"), "*"),
+            ("extractors", folder("extractors", "."), "*.py"),
+            *((f"kg/{name}", Path(__file__).with_name(name), name) for name in _EXTRACTION_MODULES)]
+
+
+def fingerprint(settings: dict, sources: list[tuple[str, Path, str]] | None = None) -> str:
+    """A digest of everything extraction depends on besides the text: data files, the extraction code (by content)
+    and the pipeline settings, the spaCy version among them."""
     import spacy
 
     digest = hashlib.sha256(json.dumps({**settings, "spacy": spacy.__version__}, sort_keys=True).encode())
-    sources = [(package, Path(str(resources.files(package).joinpath(folder))), pattern)
-               for package, folder, pattern in (("ontology", "catalog", "*"), ("extractors", "data", "*"),
-                                                ("extractors", ".", "*.py"))]
-    for package, root, pattern in sources:
-        for path in sorted(p for p in root.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
-            digest.update(f"{package}/{path.relative_to(root).as_posix()}".encode())
+    for name, root, pattern in sources if sources is not None else extraction_sources():
+        files = [root] if root.is_file() else sorted(p for p in root.rglob(pattern)
+                                                     if p.is_file() and "__pycache__" not in p.parts)
+        for path in files:
+            digest.update(f"{name}/{path.relative_to(root).as_posix() if path != root else ''}".encode())
             digest.update(path.read_bytes())
-    kg_root = Path(__file__).parent
-    for name in _EXTRACTION_MODULES:
-        digest.update(f"kg/{name}".encode())
-        digest.update((kg_root / name).read_bytes())
     return digest.hexdigest()
 
 
