@@ -53,4 +53,4 @@ bench-queries: setup
 	$(PY) bench/query_bench.py
 
 clean:
-	rm -rf $(VENV) build/compiled exports/graph.* exports/mentions.jsonl
+	rm -rf $(VENV) build/compiled exports/graph.* exports/mentions.jsonl exports/.paperkg exports/.oxigraph

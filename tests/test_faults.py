@@ -568,3 +568,21 @@ def test_a_busy_port_is_one_clear_line(data, tmp_path):
         result = run_kg("serve", str(data), "--port", str(taken.getsockname()[1]), "--store",
                         str(tmp_path / "store"))
     assert result.returncode == 2 and "cannot serve" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_build_reports_each_bad_record_by_line_and_keeps_every_good_one(tmp_path):
+    abstract = "We propose a vision transformer that improves accuracy on ImageNet by a large margin. " * 2
+    records = [{"title": "The first good paper", "abstract": abstract},
+               {"title": "An abstract of five megabytes", "abstract": "word " * 1_000_000},
+               {"title": "A number for an abstract", "abstract": 12345},
+               {"id": "2101.00001", "title": "An arXiv record", "abstract": abstract, "update_date": "2021-01-01",
+                "categories": "cs.LG", "authors_parsed": [["X", None, ""]]}]
+    lines = [json.dumps(record) for record in records]
+    lines.insert(2, '{"title": "A lone \\ud800 surrogate", "abstract": "' + abstract + '"}')
+    corpus = tmp_path / "mixed.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_kg("build", str(corpus), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped")]
+    assert [line.split()[1] for line in skipped] == [f"{corpus}:{n}:" for n in (2, 3, 4)]
+    assert len(paper_ids(tmp_path / "out")) == 2  # the first good paper and the arXiv record
