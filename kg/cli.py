@@ -77,6 +77,10 @@ def build_command(
     except (CorpusError, StateError, OutputFolderError) as error:
         console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except OSError as error:  # the disk: permissions, no space
+        console.print(f"[red]error:[/red] cannot write the build into {update or out}: {error}", highlight=False,
+                      soft_wrap=True)
+        raise typer.Exit(2) from None
     if not quiet:
         for problem in summary.corpus.problems:
             console.print(f"[yellow]skipped[/yellow] {problem}", highlight=False, soft_wrap=True, markup=True)
@@ -117,25 +121,46 @@ def _print_summary(summary, seconds: float, update: bool, workers: str) -> None:
 
 @app.command("evaluate")
 def evaluate_command(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold annotations, JSON Lines (docs/annotation.md).")],
-    inputs: Annotated[list[str] | None, typer.Argument(help="Where the gold papers are (default: the sample corpus).")] = None,
+    gold: Annotated[list[Path], typer.Option("--gold", help="A gold set: JSON Lines in this project's format "
+                                             "(docs/annotation.md) or the salient-entity format of scirex-dev. "
+                                             "Repeat it to report several sets side by side.")],
+    inputs: Annotated[list[str] | None, typer.Argument(help="Where the gold papers are (default: the sample corpus, "
+                                                       "or papers.jsonl beside a salient-entity gold file).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     errors: Annotated[bool, typer.Option("--errors", help="List false positives and negatives per paper.")] = False,
     hold_out_catalog: Annotated[bool, typer.Option("--hold-out-catalog", help="Also score with every catalog entry "
                                                    "that matches a gold entity removed (generalisation).")] = False,
 ) -> None:
-    """Precision, recall and F1 of extraction against a gold set, per type, at paper and mention level."""
+    """Extraction quality against gold sets: precision, recall and F1 per type (this project's gold format), or
+    salient-entity recall and results (scirex-dev's); several sets side by side."""
     from kg.evaluate import GoldError, evaluate
+    from kg.evaluate_salient import evaluate_salient, is_salient_gold
 
+    reports = {}
     try:
-        report = evaluate(gold, inputs, hold_out_catalog)
+        for path in gold:
+            if is_salient_gold(path):
+                reports[path] = evaluate_salient(path, inputs, hold_out_catalog)
+            else:
+                reports[path] = evaluate(path, inputs, hold_out_catalog)
     except (GoldError, OSError) as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
     if as_json:
-        sys.stdout.write(json.dumps(report.as_dict(with_errors=errors), indent=2) + "\n")
+        data = {str(path): report.as_dict(with_errors=errors) for path, report in reports.items()}
+        sys.stdout.write(json.dumps(data[str(gold[0])] if len(gold) == 1 else data, indent=2) + "\n")
         return
     out = Console(file=sys.stdout, width=120)
+    if len(reports) > 1:
+        _print_side_by_side(out, reports)
+    for path, report in reports.items():
+        if len(reports) == 1 or errors:
+            from kg.evaluate import Report
+
+            (_print_report if isinstance(report, Report) else _print_salient_report)(out, path, report, errors)
+
+
+def _print_report(out: Console, path: Path, report, errors: bool) -> None:
     table = Table("level", "type", "precision", "recall", "F1", "tp", "fp", "fn",
                   title=f"kg evaluate: {report.papers} gold papers", title_justify="left")
     rows = [("paper", report.paper_level), ("mention exact", report.mention_exact),
@@ -161,6 +186,64 @@ def evaluate_command(
                     out.print(f"  missed    {kind:12} {name}", highlight=False, markup=False)
                 for kind, name in paper.false_positives:
                     out.print(f"  spurious  {kind:12} {name}", highlight=False, markup=False)
+
+
+def _print_salient_report(out: Console, path: Path, report, errors: bool) -> None:
+    table = Table("measure", "type", "recall", "found", "missed",
+                  title=f"kg evaluate: {path} ({report.papers} papers, salient entities)", title_justify="left")
+    for kind, recall in report.by_group.items():
+        table.add_row("salient recall", kind, f"{recall.recall:.3f}", str(recall.found), str(recall.missed))
+    table.add_row("salient recall", "any type", f"{report.any_type.recall:.3f}", str(report.any_type.found),
+                  str(report.any_type.missed))
+    for kind, recall in (report.held_out or {}).items():
+        table.add_row(f"held-out catalog ({report.held_out_entries} removed)", kind, f"{recall.recall:.3f}",
+                      str(recall.found), str(recall.missed))
+    out.print(table)
+    out.print(f"results: precision {report.results_precision:.3f}, recall {report.results_recall:.3f} "
+              f"(tp {report.results_tp}, fp {report.results_fp}, fn {report.results_fn}); recall with the dataset "
+              f"{report.with_dataset_recall:.3f}", highlight=False)
+    if errors:
+        for paper_id, kind, name in report.misses:
+            out.print(f"  missed    {paper_id[:12]} {kind:22} {name}", highlight=False, markup=False)
+        for paper_id, text in report.spurious_results:
+            out.print(f"  spurious  {paper_id[:12]} result                 {text}", highlight=False, markup=False)
+
+
+def _summary(report) -> dict[str, str]:
+    """A report's headline figures, keyed by what they measure (for the side-by-side table)."""
+    from kg.evaluate import Report
+
+    def p_r(precision: float, recall: float) -> str:
+        return f"P {precision:.3f} / R {recall:.3f}"
+
+    rows: dict[str, str] = {"papers": str(report.papers)}
+    if isinstance(report, Report):
+        for kind, s in report.paper_level.items():
+            rows[f"entities {kind}: F1 (P / R)"] = f"{s.f1:.3f} ({s.precision:.3f} / {s.recall:.3f})"
+        for kind, s in (report.held_out or {}).items():
+            rows[f"held-out catalog recall, {kind}"] = f"{s.recall:.3f}"
+        rows["proposes"] = p_r(report.proposes.precision, report.proposes.recall)
+        rows["results (value)"] = p_r(report.results.precision, report.results.recall)
+        rows["results + dataset"] = p_r(report.results_with_dataset.precision, report.results_with_dataset.recall)
+    else:
+        for kind, recall in report.by_group.items():
+            rows[f"salient recall, {kind}"] = f"{recall.recall:.3f}"
+        rows["salient recall, any type"] = f"{report.any_type.recall:.3f}"
+        for kind, recall in (report.held_out or {}).items():
+            rows[f"held-out catalog recall, {kind}"] = f"{recall.recall:.3f}"
+        rows["results (value)"] = p_r(report.results_precision, report.results_recall)
+        rows["results + dataset"] = f"R {report.with_dataset_recall:.3f}"
+    return rows
+
+
+def _print_side_by_side(out: Console, reports: dict) -> None:
+    summaries = {path: _summary(report) for path, report in reports.items()}
+    measures = list(dict.fromkeys(key for summary in summaries.values() for key in summary))
+    table = Table("measure", *(str(path.parent.name if path.name == "gold.jsonl" else path.name) for path in reports),
+                  title="kg evaluate: development sets side by side", title_justify="left")
+    for measure in measures:
+        table.add_row(measure, *(summary.get(measure, "–") for summary in summaries.values()))
+    out.print(table)
 
 
 @app.command("duplicates")

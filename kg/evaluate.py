@@ -151,14 +151,19 @@ def load_gold(path: str | Path) -> list[GoldPaper]:
     return papers
 
 
-def _gold_corpus(gold: list[GoldPaper], inputs: Iterable[str | Path] | None) -> Corpus:
+def gold_corpus(ids: list[str], inputs: Iterable[str | Path] | None) -> Corpus:
+    """The papers of the gold set, in its order, read from the inputs (GoldError names one that is missing)."""
     corpus = read_corpus(inputs)
     by_id = {paper.id: paper for paper in corpus.papers}
-    missing = [g.id for g in gold if g.id not in by_id]
+    missing = [i for i in ids if i not in by_id]
     if missing:
         raise GoldError(f"{len(missing)} gold papers are not in the input, e.g. {missing[0]!r}")
-    corpus.papers = [by_id[g.id] for g in gold]
+    corpus.papers = [by_id[i] for i in ids]
     return corpus
+
+
+def _gold_corpus(gold: list[GoldPaper], inputs: Iterable[str | Path] | None) -> Corpus:
+    return gold_corpus([g.id for g in gold], inputs)
 
 
 def _match(gold: list[GoldEntity], predicted: list[tuple[str, set[str]]]) -> tuple[int, list[int], list[int]]:

@@ -138,9 +138,10 @@ class OutputFolder:
             for segment in self.segments.iterdir():
                 if segment.name not in used:
                     shutil.rmtree(segment, ignore_errors=True) if segment.is_dir() else segment.unlink()
-        for folder in (self.root, self.state):
-            for temporary in folder.glob(".*.tmp"):
-                temporary.unlink(missing_ok=True)
+        for name in (*EXPORT_NAMES, "current"):  # this program's temporaries only: `.<name>.<random>.tmp`
+            for folder in (self.root, self.state):
+                for temporary in folder.glob(f".{name}.*.tmp"):
+                    temporary.unlink(missing_ok=True)
         if current is not None:  # the layout before generations kept these directly in .paperkg/
             for old in (self.state / MANIFEST, self.state / "duplicates.pickle"):
                 old.unlink(missing_ok=True)

@@ -233,7 +233,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._error(400, "a POST needs a valid Content-Length")
+            self.close_connection = True
+            return
         if length > MAX_REQUEST_BYTES:
             self._error(413, f"the request is larger than {MAX_REQUEST_BYTES:,} bytes")
             self.close_connection = True
@@ -293,6 +300,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # a client that went away, say: one line, no traceback
+        error = sys.exc_info()[1]
+        sys.stderr.write(f"{client_address[0]} request failed: {type(error).__name__}: {error}\n")
 
     def __init__(self, address: tuple[str, int], pool: QueryPool, limits: Limits):
         self.pool, self.limits = pool, limits

@@ -190,10 +190,6 @@ class BuildState:
     def root(self) -> Path:
         return self.folder.state
 
-    def exists(self) -> bool:
-        path = self.folder.current_manifest_path()
-        return path is not None and path.is_file()
-
     def manifest(self) -> Manifest:
         """The current generation's manifest, checked; StateError naming the file and the remedy otherwise."""
         path = self.folder.current_manifest_path()

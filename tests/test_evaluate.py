@@ -91,3 +91,49 @@ def test_evaluate_command_on_the_development_set():
     assert report["proposes"]["precision"] >= 0.90
     table = CliRunner().invoke(app, ["evaluate", "--gold", GOLD])
     assert "paper" in table.output and "proposes links" in table.output
+
+
+# ---------------------------------------------------------------- the salient-entity format (scirex-dev)
+
+SCIREX = "../shared/corpora/scirex-dev/gold.jsonl"
+
+
+def test_salient_names_match_by_the_sets_convention():
+    from kg.evaluate_salient import same_name
+
+    assert same_name("Semantic Segmentation", "semantic segmentations")
+    assert same_name("Penn Treebank", "Penn-Treebank")
+    assert same_name("Cityscapes", "the Cityscapes dataset") is False  # one word of two: not most
+    assert same_name("WMT 2014 English-German", "WMT2014 English German")
+    assert same_name("semantic image segmentation", "Semantic Segmentation")  # two of three content words
+    assert not same_name("image classification", "object detection")
+    assert not same_name("ResNet", "ResNeXt")
+
+
+def test_salient_recall_and_results_on_a_hand_made_case(small_build, tmp_path):
+    from kg.evaluate_salient import load_salient_gold, score_salient
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "p1", "title": "SwiftNet", "salient": [
+        {"name": "Cityscapes", "type": "Material", "surface": ["Cityscapes"]},
+        {"name": "Semantic_Segmentation", "type": "Task", "surface": ["semantic segmentation"]},
+        {"name": "PSPNet", "type": "Method", "surface": ["PSPNet"]},
+        {"name": "ResNet", "type": "Method", "surface": ["ResNet"]}],
+        "results": [{"value": "75.5", "metric": "Mean IoU", "dataset": "Cityscapes"}]}) + "\n")
+    report = score_salient(load_salient_gold(gold), small_build)
+    assert (report.by_group["datasets"].found, report.by_group["datasets"].missed) == (1, 0)
+    assert (report.by_group["tasks"].found, report.by_group["tasks"].missed) == (1, 0)
+    assert (report.by_group["methods+architectures"].found, report.by_group["methods+architectures"].missed) == (1, 1)
+    assert (report.results_tp, report.results_fn) == (0, 1)
+    assert ("p1", "methods+architectures", "PSPNet") in report.misses
+
+
+def test_two_development_sets_side_by_side():
+    outcome = CliRunner().invoke(app, ["evaluate", "--gold", GOLD, "--gold", SCIREX])
+    assert outcome.exit_code == 0, outcome.output
+    assert "side by side" in outcome.output and "scirex-dev" in outcome.output
+    data = json.loads(CliRunner().invoke(app, ["evaluate", "--gold", GOLD, "--gold", SCIREX, "--json"]).output)
+    scirex = data[SCIREX]
+    assert scirex["papers"] == 129
+    assert set(scirex["salient_recall"]) == {"datasets", "methods+architectures", "tasks"}
+    assert all(0.5 < group["recall"] <= 1 for group in scirex["salient_recall"].values())
