@@ -29,17 +29,28 @@ from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_b
 from kg.model import Mention, Result
 
 _DIGIT = re.compile(r"\d")
-# A number not glued to a word, a decimal point, "^", "{", "/" or a backslash before it. The test of the character
+# A number not glued to a word, a decimal point, "^", "{", "/" or a backslash before it; thousands may be grouped
+# with commas ("3,100"). The test of the character
 # before comes after the first digit (two characters back, the second the digit) so that the pattern opens with a
 # digit, and `re` skips to the digits instead of trying the look-behind at every position: the same matches, twice as
 # fast.
-_NUMBER = re.compile(r"(\d(?<![\w.^{/\\]\d)\d*(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?(?![\w]|\.\d)")
+_NUMBER = re.compile(r"(\d(?<![\w.^{/\\]\d)(?:\d{0,2}(?:,\d{3})+(?!\d)|\d*)(?:\.\d+)?)(?:\s*(\\?%|dB)(\+)?)?"
+                     r"(?![\w]|\.\d)")
 _LIST_GAP = re.compile(r"^[^.;]{0,70}$")
 _LIST_JOINER = re.compile(r",|\band\b|\bwhile\b")
 _LIST_BREAKER = re.compile(r"\b(?:better|faster|fewer|than|parameters|speed|times)\b", re.IGNORECASE)
 _BEFORE_GAP = re.compile(
-    r"^\s*\)?\s*(?:(?:scores?|rate)\s+)?(?:(?:[a-z-]+\s+){0,5}?(?:approaches|reaches|is|was)\s+)?"
-    r"(?:(?:of|=|:|to|at|to date\s*:)\s*)?(?:about|around|approximately|only|just|nearly|over|above|up to|roughly|~)?\s*$")
+    r"^\s*[()]?\s*(?:(?:scores?|rate)\s+)?(?:(?:[a-z-]+\s+){0,5}?(?:approaches|reaches|is|was)\s+)?"
+    r"(?:(?:(?:improved|increased|raised|boosted|reduced|decreased|lowered|dropped|rose|went)\s+)?"
+    r"from\s+\d[\d.,]*\s*(?:\\?%)?\s+to\s*|(?:of|=|:|to|at|to date\s*:)\s*)?"
+    r"(?:about|around|approximately|only|just|nearly|over|above|up to|roughly|~)?\s*$")
+# after a metric: the number was a difference ("2.5 F1 absolute higher", "a 2.3% mAP boost")
+_DIFFERENCE_AFTER_METRIC = re.compile(
+    r"\s*(?:absolute|relative|points?)?\s*(?:higher|better|lower|worse|improvements?|gains?|boosts?|increases?|"
+    r"decreases?|reductions?|drops?|more|less|fewer)\b", re.IGNORECASE)
+_BASELINE_NUMBER = re.compile(r"(?<=\bfrom )\d+(?:\.\d+)?")
+_LIST_CONTINUES = re.compile(r"^\s*(?:,|and|or|,\s*and)\s*$")
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 _AFTER_GAP = re.compile(
     r"^(?:\s*(?:,|and|or|/|rightarrow|→|->)\s*\d+(?:\.\d+)?\s*(?:\\?%)?)*\s*(?:in\s+|\(\s*)?"
     r"(?:(?:[A-Z][\w.+-]*|\d+[kK]?)\s+){0,3}$")
@@ -105,6 +116,7 @@ class ResultExtractor(BatchwiseComponent):
         """The numbers of a sentence that may be results (`matches`: `_NUMBER`'s, when found already); the cheap
         tests first, the two cue patterns last."""
         found = []
+        excluded_end: int | None = None
         lowered = lowered_for(sentence)  # (ASCII: the windows below cut from it are the windows lower-cased)
         for match in _NUMBER.finditer(sentence) if matches is None else matches:
             value, unit = match.group(1), (match.group(2) or "").replace("\\", "")
@@ -120,8 +132,13 @@ class ResultExtractor(BatchwiseComponent):
             else:
                 lowered_after = lowered[match.end(): match.end() + 40]
                 lowered_before = lowered[before_start:match.start()]
-            if self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before):
+            if (self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before)
+                    or (excluded_end is not None and _LIST_CONTINUES.match(sentence[excluded_end:match.start()]))):
+                # "by up to 1.1 and 1.3 BLEU": the later numbers of a list of differences are differences too (a
+                # number glued to a name, "ROUGE-1", starts no list)
+                excluded_end = match.end() if sentence[match.start() - 1:match.start()] in ("", " ", "(") else None
                 continue
+            excluded_end = None
             found.append(_Number(match.start(), match.end(), _canonical(value), unit))
         return found
 
@@ -130,6 +147,8 @@ class ResultExtractor(BatchwiseComponent):
         """The metric a number reports, with the evidence span (sentence offsets)."""
         following = next((m for m in metrics if m.start >= number.end), None)
         if following is not None and _AFTER_GAP.match(sentence[number.end:following.start]):
+            if _DIFFERENCE_AFTER_METRIC.match(sentence[following.end:following.end + 40]):
+                return None
             return following, number.start, following.end
         preceding = next((m for m in reversed(metrics) if m.end <= number.start), None)
         if preceding is not None and _BEFORE_GAP.match(sentence[preceding.end:number.start]):
@@ -143,7 +162,8 @@ class ResultExtractor(BatchwiseComponent):
             if pair is None and paired:
                 last_number, last_metric, _, last_end = paired[-1]
                 gap = sentence[max(last_end, last_number.end):number.start]
-                if (number.unit == last_number.unit and _LIST_GAP.match(gap) and _LIST_JOINER.search(gap)
+                plain_gap = _BASELINE_NUMBER.sub("0", gap)  # ", from 1.13 to ": the list goes on past a baseline
+                if (number.unit == last_number.unit and _LIST_GAP.match(plain_gap) and _LIST_JOINER.search(gap)
                         and not _LIST_BREAKER.search(gap) and not any(m.start >= last_end and m.end <= number.start
                                                                       for m in metrics)):
                     pair = (last_metric, number.start, number.end)
@@ -204,9 +224,11 @@ class ResultExtractor(BatchwiseComponent):
             in_sentence = [m for m in mentions if offset <= m.start and m.end <= sentence_end]
             datasets = [m for m in in_sentence if m.type == "dataset"]
             models = [m for m in in_sentence if m.type in _METHOD_TYPES]
-            for number, metric, start, end in self._paired(sentence, numbers, metrics):
+            paired = self._paired(sentence, numbers, metrics)
+            in_order = _respectively(sentence, paired, datasets, offset)
+            for index, (number, metric, start, end) in enumerate(paired):
                 start, end = start + offset, end + offset
-                dataset = self._dataset(text, start, end, datasets, offset)
+                dataset = in_order[index] if in_order else self._dataset(text, start, end, datasets, offset)
                 method = self._method(text, number.start + offset, models, own, offset)
                 key = (metric.name, number.value, dataset.text.lower() if dataset else None)
                 if key in seen:
@@ -230,6 +252,16 @@ def _has_digit(sentence: str) -> bool:
     return not sentence.isascii() and _DIGIT.search(sentence) is not None
 
 
+def _respectively(sentence: str, paired: list, datasets: list[Mention], offset: int) -> list[Mention] | None:
+    """"55.3 and 61.0 on Penn Treebank and WikiText-2, respectively": with "respectively" after them, the results'
+    datasets are the datasets named after the last result, in order, when there are as many."""
+    if len(paired) < 2 or not _RESPECTIVELY.search(sentence):
+        return None
+    last_end = max(end for _, _, _, end in paired) + offset
+    after = [m for m in datasets if m.start >= last_end]
+    return after[:len(paired)] if len(after) >= len(paired) else None
+
+
 def _named_before_parenthesis(text: str, sentence_start: int, start: int, mentions: list[Mention]) -> Mention | None:
     """The mention right before the parenthesis a result stands in: "CIFAR10-C (8.5% error)", "VAR (3.3 FID)"."""
     head = text[sentence_start:start].rstrip()
@@ -240,13 +272,15 @@ def _named_before_parenthesis(text: str, sentence_start: int, start: int, mentio
 
 
 def _canonical(number: str) -> str:
-    """The canonical xsd:decimal form, so the value reads back from RDF unchanged ("1.70" → "1.7"); the text as
-    written stays in the result's surface text."""
-    return format(Decimal(number).normalize(), "f")
+    """The canonical xsd:decimal form, so the value reads back from RDF unchanged ("1.70" → "1.7", "3,100" →
+    "3100"); the text as written stays in the result's surface text."""
+    return format(Decimal(number.replace(",", "")).normalize(), "f")
 
 
 def _is_case_sensitive(form: str) -> bool:
-    return any(c.isupper() for c in form)
+    """Short capitalised forms are acronyms that an English word could otherwise be ("IS", "AP", "EM", "Dice"); a
+    longer form or one of several words matches in any case ("mean IOU", "Bits Per Character")."""
+    return " " not in form and len(form) <= 5 and any(c.isupper() for c in form)
 
 
 @Language.factory("paperkg_results")

@@ -118,3 +118,60 @@ def test_extraction_stamps_each_record_with_its_paper_and_a_bare_string_with_non
     doc = nlp(texts[1])
     records = [*doc._.kg_mentions, *doc._.kg_results, *doc._.kg_entity_relations]
     assert records and {record.paper_id for record in records} == {""}
+
+
+# ---------------------------------------------------------------- results across the field (sentences written here)
+
+@pytest.mark.parametrize("abstract, expected", [
+    ("The model reaches 1.21 bits per character on enwik8.", [("bits per character", "1.21", "")]),
+    ("It achieves test perplexities of 55.3 and 61.0 on Penn Treebank and WikiText-2, respectively.",
+     [("perplexity", "55.3", ""), ("perplexity", "61", "")]),
+    ("Fine-tuning improves BLEU from 27.3 to 28.4 on the WMT 2014 English-German task.", [("BLEU", "28.4", "")]),
+    ("Our network obtains a mean IOU of 78.1% on Cityscapes.", [("mIoU", "78.1", "%")]),
+    ("The detector reaches an AP of 41.2 on COCO test-dev, with an AP50 of 60.3.",
+     [("AP", "41.2", ""), ("AP50", "60.3", "")]),
+    ("The tracker reaches 91.2% joint goal accuracy on MultiWOZ.", [("joint goal accuracy", "91.2", "%")]),
+    ("The agent obtains an average score of 3,100 on Pitfall.", [("game score", "3100", "")]),
+    ("The recogniser has a word error rate of 4.1% on the test set.", [("WER", "4.1", "%")]),
+    ("The system reaches 82.3% rank-1 accuracy and 60.1% mAP on Market-1501.",
+     [("rank-1 accuracy", "82.3", "%"), ("mAP", "60.1", "%")]),
+    ("Summaries score 41.2 ROUGE-1, 18.7 ROUGE-2 and 38.1 ROUGE-L.",
+     [("ROUGE-1", "41.2", ""), ("ROUGE-2", "18.7", ""), ("ROUGE-L", "38.1", "")]),
+    ("Synthesised speech reaches a mean opinion score of 4.21 and an EER of 2.3%.",
+     [("MOS", "4.21", ""), ("EER", "2.3", "%")]),
+    ("Our parser gets 93.1 LAS and 95.0 UAS; the translation model gets 58.2 chrF.",
+     [("LAS", "93.1", ""), ("UAS", "95", ""), ("chrF", "58.2", "")]),
+    ("The agent reaches a median human-normalized score of 230% across 57 games.",
+     [("human-normalized score", "230", "%")]),
+])
+def test_results_across_fields(nlp, abstract, expected):
+    assert [(metric, value, unit) for metric, value, unit, _, _ in rows(linked_from(nlp, abstract))] == expected
+
+
+def test_datasets_pair_with_values_respectively(nlp):
+    linked = linked_from(nlp, "It achieves perplexities of 55.3 and 61.0 on Penn Treebank and WikiText-2, "
+                              "respectively.")
+    assert [(value, dataset) for _, value, _, dataset, _ in rows(linked)] == [
+        ("55.3", "Penn Treebank"), ("61", "WikiText-2")]
+
+
+@pytest.mark.parametrize("abstract", [
+    "The model is 2.5 F1 absolute higher than the previous state of the art.",
+    "It improves over the best ensembles by over 2 BLEU.",
+    "Our method gains by up to 1.1 and 1.3 BLEU, respectively.",
+    "The adversary gives a 2.3% mAP boost on VOC07.",
+    "The new system scores 43.1, against 42.1 vs. 40.3 for the others; it is versus 39.0 BLEU.",
+])
+def test_differences_across_fields_are_not_results(nlp, abstract):
+    assert not [r for r in linked_from(nlp, abstract).results if r.value in ("2.5", "2", "1.1", "1.3", "2.3",
+                                                                             "40.3", "39")]
+
+
+def test_a_list_of_improvements_from_baselines_keeps_the_new_values(nlp):
+    linked = linked_from(nlp, "We improve perplexity from 1.06 to 0.99 on enwik8, from 1.13 to 1.08 on text8 and from "
+                              "20.5 to 18.3 on WikiText-103. Rank-1 accuracy is improved from 55.3% to 80.5% for "
+                              "CaffeNet, and from 73.8% to 82.3% for ResNet-50. We get 22.5 BLEU, 5.5 points more "
+                              "than before.")
+    assert [(metric, value) for metric, value, _, _, _ in rows(linked)] == [
+        ("perplexity", "0.99"), ("perplexity", "1.08"), ("perplexity", "18.3"), ("rank-1 accuracy", "80.5"),
+        ("rank-1 accuracy", "82.3"), ("BLEU", "22.5")]
