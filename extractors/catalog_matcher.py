@@ -31,6 +31,12 @@ def _has_inner_capital(name: str) -> bool:
     return any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
 
 
+def _capitalised_word(name: str) -> bool:
+    """A one-word name the catalog writes in capitals ("REINFORCE", "PROTEINS") is that name only when written so:
+    "Reinforce" in a title is the English verb."""
+    return name.isalpha() and name.isupper()
+
+
 def surface_variants(name: str) -> Iterator[str]:
     """The name, its plural, its forms with hyphens as spaces and as nothing (two words: with a hyphen too), and
     "X-based model" for "X model"."""
@@ -68,7 +74,7 @@ class CatalogMatcher(BatchwiseComponent):
             for name in entry.names:
                 # Acronyms and names with inner capitals are matched as written, and so are their variants:
                 # "ALIGNs" must not match "aligns", nor "ComplEx" "complex", nor "MultiPL-E" "multiple".
-                acronym = is_acronym(name) or _has_inner_capital(name)
+                acronym = is_acronym(name) or _has_inner_capital(name) or _capitalised_word(name)
                 for form in surface_variants(name):
                     key = form if acronym else form.lower()
                     if (entry.type, key) in seen:

@@ -10,6 +10,7 @@ typed mentions leave, for the linker to type from the rest of the corpus. The re
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -27,6 +28,8 @@ from kg.catalog import Catalog
 from kg.model import Mention, construct
 from kg.names import normalise_name
 
+_WORD = re.compile(r"[^\s]+")  # a span's words: what lies between its spaces (hyphenated words stay whole)
+_ARTICLE_INSIDE = re.compile(r"\s(?:the|a|an)\s")  # lower case only: "Improved A+ (IA)" is a name
 EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4,
                   "architecture_phrase": 5}
 
@@ -50,6 +53,9 @@ class MentionResolver(BatchwiseComponent):
         self.task_heads = {h.lower() for h in task_config["head_nouns"]}
         self.weak_task_heads = {h.lower() for h in task_config["weak_heads"]}
         self.name_joiners = set(load_json("type_cues.json")["name_joiners"])
+        edges = load_json("span_edges.json")
+        self.never_first, self.never_last = set(edges["never_first"]), set(edges["never_last"])
+        self.generic_heads = set(edges["generic_heads"])
         self.entry_of = Memo(catalog.lookup)  # the catalog entry a phrase's words name, if any
 
     def _catalog_entry(self, name: str, exact_case: bool):
@@ -71,7 +77,8 @@ class MentionResolver(BatchwiseComponent):
             if any(e is not None and e.generic for e in (self.catalog.lookup(long), self.catalog.lookup(short or long))):
                 continue  # "convolutional neural networks (CNNs)": an umbrella concept, not an entity
             entry = (self._catalog_entry(short, exact_case=True) if short else None) or self._catalog_entry(long, False)
-            if entry is not None:
+            if entry is None and _ARTICLE_INSIDE.search(long):
+                continue  # "Battle of the Backbones (BoB)": a title's phrase, not the name of a model or data set
                 kind, key, confidence, cue = entry.type, f"catalog:{entry.id}", 0.9, "abbreviation of a catalog name"
             else:
                 guess = (self._type_long_form(long) or (name_types.get(normalise_name(short)) if short else None)
@@ -96,7 +103,9 @@ class MentionResolver(BatchwiseComponent):
         return (guess.type, guess.confidence) if guess else None
 
     def _type_long_form(self, long: str) -> tuple[str, float] | None:
-        head = long.replace("-", " ").split()[-1]
+        words = long.replace("-", " ").split()
+        # the head of "Mixture of Experts" is "Mixture": the words after "of" do not type the name
+        head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
         if head.lower() in self.task_heads and head.lower() not in self.weak_task_heads:
             return "task", 0.8
         kind = self.typer.head_type(head)
@@ -120,12 +129,20 @@ class MentionResolver(BatchwiseComponent):
             found.append(Candidate(start, end, label, key, "catalog", confidence))
         name_types = {}
         for start, end, label, key, confidence, cue in group_entries(doc, NAME_GROUP):
+            if text[start:end].lower() in self.generic_heads:
+                continue  # "Network" at a sentence's start is no name
             name_types.setdefault(key, (label, confidence))
             found.append(Candidate(start, end, label, key, "name_detector", confidence, cue))
         found.extend(self._abbreviation_candidates(doc, name_types))
         for group, kind, extractor in ((TASK_GROUP, "task", "task_phrase"), (METHOD_GROUP, "method", "method_phrase"),
                                        (ARCHITECTURE_GROUP, "architecture", "architecture_phrase")):
             for start, end, _, phrase_key, confidence, cue in group_entries(doc, group):
+                trimmed = self.trimmed(text, start, end)
+                if trimmed is None:
+                    continue
+                if trimmed != (start, end):
+                    start, end = trimmed
+                    phrase_key = text[start:end].lower()
                 entry = self.entry_of[text[start:end]]
                 if entry is not None and entry.generic and kind == "architecture":
                     continue  # "Neural Networks": an umbrella term
@@ -135,6 +152,21 @@ class MentionResolver(BatchwiseComponent):
                 named = phrase_key if phrase_key != text[start:end].lower() else None
                 found.append(Candidate(start, end, kind, key, extractor, confidence, cue, named))
         return found
+
+    def trimmed(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """A phrase's span without the words a name never starts or ends with (span_edges.json); None when what is
+        left is nothing or a generic head alone ("Network")."""
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
+        while words and text[words[0][0]:words[0][1]].lower() in self.never_first:
+            words.pop(0)
+        while words and text[words[-1][0]:words[-1][1]].lower() in self.never_last:
+            words.pop()
+        if not words:
+            return None
+        start, end = words[0][0], words[-1][1]
+        if text[start:end].lower() in self.generic_heads:
+            return None
+        return start, end
 
     @staticmethod
     def untyped_candidates(doc: Doc) -> list[Candidate]:
