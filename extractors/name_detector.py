@@ -77,6 +77,7 @@ class NameDetector(BatchwiseComponent):
         self.stoplist = load_word_list("name_stoplist.txt") | metric_names  # "mCE", "LPIPS": metrics, not entities
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
+        self.introduced_name = re.compile(cues["introduced_name"])
         self.word_shape = Memo(self._word_shape)
         self.chunk_names = Memo(self._chunk_names)
         self._is_name = Memo(self._name_test)
@@ -185,6 +186,22 @@ class NameDetector(BatchwiseComponent):
                 uses.append((span, guess))
         return uses
 
+    def _introduced_names(self, doc: Doc, taken: set[tuple[int, int]]):
+        """A capitalised name right after a proposal or naming verb ("We present Glimmer, a recipe that ...") is a
+        name whatever its shape; every whole-word use of it in the paper is a candidate, typed from its context."""
+        text = doc_text(doc)
+        names = {match.group("name") for match in self.introduced_name.finditer(text)}
+        for name in sorted(names):
+            if (name.split()[0].lower() in self.title_starters or name in self.stoplist
+                    or self.catalog.lookup_key(normalise_name(name))):
+                continue
+            for start in whole_word_occurrences(text, name):
+                span = doc.char_span(start, start + len(name), alignment_mode="contract")
+                if span is None or span.start_char != start or (span.start, span.end) in taken:
+                    continue
+                taken.add((span.start, span.end))
+                yield span, self.key_of[span_text(span)], self.typer.guess(span, self.is_name)
+
     @staticmethod
     def _paper_types(found: list[tuple[Span, str, TypeGuess | None]]) -> dict[str, TypeGuess]:
         """One type per name in a paper: the type whose guesses add up to the most confidence ("NASNet search space"
@@ -220,6 +237,8 @@ class NameDetector(BatchwiseComponent):
                 guess = None  # an acronym typed only by its ending is too weak
             found.append((span, self.key_of[span_text(span)], guess))
         found.extend(self._numbered_versions(doc))
+        found.extend(self._introduced_names(doc, {(s.start, s.end) for s, _, _ in found} |
+                                            {(s.start, s.end) for s, _ in catalog_spelled}))
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:

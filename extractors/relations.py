@@ -23,6 +23,7 @@ from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
+PROPOSED_NAME_CONFIDENCE = 0.55  # a proposed name typed by default, with no type cue
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
 _COMPONENT_TYPES = {"method", "architecture"}
 _FOLLOWING_WORD = re.compile(r"(?P<hyphen>-?)\s?(?P<word>[A-Za-z0-9]+)")
@@ -175,8 +176,22 @@ class RelationClassifier(BatchwiseComponent):
                 relation, cue = "uses", mention.cue
             unchanged = relation == mention.relation and cue == mention.cue  # ("uses" is the default): no copy
             classified.append(mention if unchanged else evolve(mention, relation=relation, cue=cue))
-        set_extension_value(doc, "kg_mentions", classified)
+        set_extension_value(doc, "kg_mentions", _type_proposed_names(classified))
         return doc
+
+
+def _type_proposed_names(mentions: list[Mention]) -> list[Mention]:
+    """A new name the paper proposes that no cue typed ("We present CuriousPPO, which adds an intrinsic reward to
+    PPO") takes the type of the longest method or architecture of the paper whose name it contains, else method (a
+    contribution with no type word is most often one). Every mention of the name in the paper takes that type."""
+    untyped = {m.key or m.text: m.text for m in mentions if m.relation == "proposes" and not m.type}
+    if not untyped:
+        return mentions
+    known = sorted({(m.text, m.type) for m in mentions if m.type in _COMPONENT_TYPES}, key=lambda k: -len(k[0]))
+    types = {key: next((kind for text, kind in known if len(text) >= 2 and text in name and text != name), "method")
+             for key, name in untyped.items()}
+    return [evolve(m, type=types[m.key or m.text], confidence=PROPOSED_NAME_CONFIDENCE)
+            if not m.type and (m.key or m.text) in types else m for m in mentions]
 
 
 @Language.factory("paperkg_relations")

@@ -944,3 +944,30 @@ def test_a_capitalised_catalog_word_matches_only_as_the_catalog_writes_it(nlp):
     assert "Reinforce" not in types(mentions(nlp, "Reinforce Data, Multiply Impact", "We study data curation."))
     found = types(mentions(nlp, "Policy gradients", "We train the policy with REINFORCE and a learned baseline."))
     assert found.get("REINFORCE") == "method"
+
+
+# ---------------------------------------------------------------- proposals whatever the name's shape
+
+def relations(found) -> dict[str, tuple[str, str]]:
+    """Each mention's text with its type and relation (the proposing mention wins for a name used twice)."""
+    out: dict[str, tuple[str, str]] = {}
+    for m in found[1]:
+        if m.text not in out or m.relation == "proposes":
+            out[m.text] = (m.type, m.relation)
+    return out
+
+
+@pytest.mark.parametrize("abstract, name, kind", [
+    ("We present CuriousPPO, which adds an intrinsic reward to PPO. CuriousPPO explores more.", "CuriousPPO", "method"),
+    ("We introduce Glimmer, a simple recipe that improves retrieval on long documents.", "Glimmer", "method"),
+    ("We propose a training scheme dubbed Zest that halves the cost of fine-tuning.", "Zest", "method"),
+    ("We present SwinLite, which prunes the heads of Swin.", "SwinLite", "architecture"),
+])
+def test_a_proposed_name_needs_no_type_word(nlp, abstract, name, kind):
+    assert relations(mentions(nlp, "A study", abstract)).get(name) == (kind, "proposes")
+
+
+def test_a_capitalised_word_after_a_verb_is_not_a_name_without_a_naming_shape(nlp):
+    found = relations(mentions(nlp, "A study", "We present Extensive experiments on three benchmarks and we "
+                                               "introduce Bayesian optimization to tune them."))
+    assert "Extensive" not in found and "Bayesian" not in found
