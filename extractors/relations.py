@@ -23,6 +23,7 @@ from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
+_SHORT_ACRONYM = re.compile(r"[A-Z]{1,3}s?")
 PROPOSED_NAME_CONFIDENCE = 0.55  # a proposed name typed by default, with no type cue
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
 _COMPONENT_TYPES = {"method", "architecture"}
@@ -184,7 +185,8 @@ def _type_proposed_names(mentions: list[Mention]) -> list[Mention]:
     """A new name the paper proposes that no cue typed ("We present CuriousPPO, which adds an intrinsic reward to
     PPO") takes the type of the longest method or architecture of the paper whose name it contains, else method (a
     contribution with no type word is most often one). Every mention of the name in the paper takes that type."""
-    untyped = {m.key or m.text: m.text for m in mentions if m.relation == "proposes" and not m.type}
+    untyped = {m.key or m.text: m.text for m in mentions if m.relation == "proposes" and not m.type
+               and not _SHORT_ACRONYM.fullmatch(m.text)}  # "PS" alone is too ambiguous to type by default
     if not untyped:
         return mentions
     known = sorted({(m.text, m.type) for m in mentions if m.type in _COMPONENT_TYPES}, key=lambda k: -len(k[0]))
