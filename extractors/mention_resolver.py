@@ -29,6 +29,8 @@ from kg.model import Mention, construct
 from kg.names import normalise_name
 
 _WORD = re.compile(r"[^\s]+")  # a span's words: what lies between its spaces (hyphenated words stay whole)
+_LIST_GAP = re.compile(r"\s*(?:,|;|/|\||,?\s*(?:and|or))\s*")  # between two items of one list
+LISTED_CONFIDENCE = 0.5
 _ARTICLE_INSIDE = re.compile(r"\s(?:the|a|an)\s")  # lower case only: "Improved A+ (IA)" is a name
 EXTRACTOR_RANK = {"catalog": 0, "abbreviation": 1, "name_detector": 2, "task_phrase": 3, "method_phrase": 4,
                   "architecture_phrase": 5}
@@ -218,14 +220,36 @@ class MentionResolver(BatchwiseComponent):
                                                    surface_of[best])
         return [rekeyed.get(id(candidate), candidate) for candidate in chosen]
 
+    @staticmethod
+    def typed_by_their_list(chosen: list[Candidate], text: str) -> list[Candidate]:
+        """Untyped names listed with typed ones ("three components, namely FooAligner, BarMixer and BazHead") take
+        the type the typed ones share: the items of one list are things of one kind."""
+        lists: list[list[int]] = []
+        for index, candidate in enumerate(chosen):
+            if index and _LIST_GAP.fullmatch(text, chosen[index - 1].end, candidate.start):
+                lists[-1].append(index)
+            else:
+                lists.append([index])
+        typed = list(chosen)
+        for members in lists:
+            kinds = {chosen[i].type for i in members if chosen[i].type}
+            if len(members) < 2 or len(kinds) != 1 or all(chosen[i].type for i in members):
+                continue
+            kind = kinds.pop()
+            example = next(text[chosen[i].start:chosen[i].end] for i in members if chosen[i].type)
+            for i in members:
+                if not chosen[i].type:
+                    typed[i] = chosen[i]._replace(type=kind, confidence=LISTED_CONFIDENCE, cue=f"listed with {example}")
+        return typed
+
     def __call__(self, doc: Doc) -> Doc:
         mentions = []
         text = doc_text(doc)
         sentences: dict[int, str] = {}  # one string per sentence, shared by its mentions (pickled once in a spool)
         bounds = sentence_bounds(doc)
         paper_id = doc_paper_id(doc)
-        for candidate in self.resolve_bare_task_heads(self.select(self.candidates(doc), self.untyped_candidates(doc)),
-                                                      text):
+        chosen = self.resolve_bare_task_heads(self.select(self.candidates(doc), self.untyped_candidates(doc)), text)
+        for candidate in self.typed_by_their_list(chosen, text):
             sentence_start, sentence_end = sentence_at(bounds, candidate.start)
             sentence = sentences.get(sentence_start)
             if sentence is None:

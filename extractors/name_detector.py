@@ -122,10 +122,25 @@ class NameDetector(BatchwiseComponent):
         words found in it alone are those found in it in place."""
         found = []
         for match in _WORD.finditer(chunk):
-            known = self.word_shape[match.group()]
-            if known is not _NOT_A_NAME:
-                found.append((match.start(), match.end() - match.start(), known))
+            for start, word in self._listed_names(match.start(), match.group()):
+                known = self.word_shape[word]
+                if known is not _NOT_A_NAME:
+                    found.append((start, len(word), known))
         return tuple(found)
+
+    def _listed_names(self, start: int, word: str) -> list[tuple[int, str]]:
+        """The names a word joins with slashes ("ResNet/ViT/ConvNeXt": three), when every part is a name or a
+        catalog name by itself; else the word ("CIFAR-10/100", "encoder/decoder")."""
+        if "/" not in word:
+            return [(start, word)]
+        parts = word.split("/")
+        if not all(len(part) > 1 and (name_shape(part) or self.entry_of[part] is not None) for part in parts):
+            return [(start, word)]
+        found, offset = [], start
+        for part in parts:
+            found.append((offset, part))
+            offset += len(part) + 1
+        return found
 
     def _word_shape(self, raw: str):
         """What a word of the text is as a candidate name, before its context: the offset and text of the name in

@@ -252,17 +252,21 @@ def test_the_tokenizer_is_blank_english_that_splits_a_final_period_after_a_name(
     import spacy
     from spacy.util import compile_suffix_regex
 
-    from extractors.pipeline import FINAL_PERIOD_AFTER_NAME
+    from spacy.util import compile_infix_regex
+
+    from extractors.pipeline import FINAL_PERIOD_AFTER_NAME, NAME_LIST_BAR
 
     reference = spacy.blank("en")
     assert [t.text for t in reference("We pretrain it on LAION-5B.")][-1] == "LAION-5B."
     reference.tokenizer.suffix_search = compile_suffix_regex([*reference.Defaults.suffixes,
                                                                FINAL_PERIOD_AFTER_NAME]).search
+    reference.tokenizer.infix_finditer = compile_infix_regex([*reference.Defaults.infixes, NAME_LIST_BAR]).finditer
     exclude = ["vocab"]
     assert nlp.tokenizer.to_bytes(exclude=exclude) == reference.tokenizer.to_bytes(exclude=exclude)
     for text in ("We pretrain it on LAION-5B.", "Results on ADE20K.", "It is e.g. a test, cf. Fig. 3."):
         assert [t.text for t in nlp.make_doc(text)] == [t.text for t in reference.make_doc(text)]
     assert [t.text for t in nlp.make_doc("We pretrain it on LAION-5B.")][-2:] == ["LAION-5B", "."]
+    assert [t.text for t in nlp.make_doc("(BERT|RoBERTa)")] == ["(", "BERT", "|", "RoBERTa", ")"]
     assert nlp.lang == "en"
 
 
@@ -971,3 +975,24 @@ def test_a_capitalised_word_after_a_verb_is_not_a_name_without_a_naming_shape(nl
     found = relations(mentions(nlp, "A study", "We present Extensive experiments on three benchmarks and we "
                                                "introduce Bayesian optimization to tune them."))
     assert "Extensive" not in found and "Bayesian" not in found
+
+
+# ---------------------------------------------------------------- names in lists
+
+@pytest.mark.parametrize("abstract, expected", [
+    ("We compare ResNet/ViT/ConvNeXt backbones on ImageNet.", ["ResNet", "ViT", "ConvNeXt"]),
+    ("Encoders (BERT|RoBERTa|XLNet) are fine-tuned on GLUE.", ["BERT", "RoBERTa", "XLNet"]),
+])
+def test_names_joined_by_slashes_or_bars_are_split(nlp, abstract, expected):
+    found = types(mentions(nlp, "A study", abstract))
+    assert all(found.get(name) == "architecture" for name in expected), found
+
+
+def test_a_slash_inside_one_name_is_kept(nlp):
+    assert types(mentions(nlp, "A study", "We test on CIFAR-10/100 and SVHN."))["CIFAR-10/100"] == "dataset"
+
+
+def test_untyped_names_take_the_type_of_the_typed_names_they_are_listed_with(nlp):
+    found = types(mentions(nlp, "A study", "The system has three components, namely FooAligner, BarMixer and "
+                                           "BazHead. We compare GLIP, FooDet and OWL-ViT on LVIS."))
+    assert [found[n] for n in ("FooAligner", "BarMixer", "BazHead", "FooDet")] == ["architecture"] * 4
