@@ -39,6 +39,8 @@ _ACRONYM_AFTER_PREFIX = re.compile(r" [A-Z][A-Z0-9]{2,}(?![\w-])")
 _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s*:\s")
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
+_TITLE_SPLIT = re.compile(r"(\s*:\s*|\s+(?:for|with|via|using|in|on|from|towards?|through|as|at|by)\s+)")
+_LEADING_ARTICLE = re.compile(r"^(?:The|A|An)\s+")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
 
@@ -78,6 +80,8 @@ class NameDetector(BatchwiseComponent):
         cues = load_json("type_cues.json")
         self.title_starters = set(cues["title_starters"])
         self.introduced_name = re.compile(cues["introduced_name"])
+        self.title_modifiers = set(cues["title_starters"]) | set(cues["title_modifiers"])
+        self.generic_title_heads = set(cues["generic_title_heads"])
         self.word_shape = Memo(self._word_shape)
         self.chunk_names = Memo(self._chunk_names)
         self._is_name = Memo(self._name_test)
@@ -201,6 +205,46 @@ class NameDetector(BatchwiseComponent):
                 uses.append((span, guess))
         return uses
 
+    def _title_phrases(self, doc: Doc, taken: set[tuple[int, int]]):
+        """A title-case phrase that opens the title before "for", "with", ... or ":" ("Full-Resolution Residual
+        Networks for Semantic Segmentation"), or follows "with", "via" or "using" ("Photographic Image Synthesis with
+        Cascaded Refinement Networks"), and ends in a word that types it ("Networks", "Autoencoder", a catalog
+        architecture such as "LSTM", a name ending such as "PointNets") names the paper's model; every whole-word
+        use of it in the paper is a candidate with that type."""
+        text = doc_text(doc)
+        title_end = text.find("\n\n")
+        title = text[:title_end] if title_end > 0 else text
+        pieces = _TITLE_SPLIT.split(title)
+        candidates = [pieces[0]] + [pieces[i + 1] for i in range(1, len(pieces) - 1, 2)
+                                    if pieces[i].strip().lower() in ("with", "via", "using")]
+        for phrase in candidates:
+            phrase = _LEADING_ARTICLE.sub("", phrase.strip())
+            words = phrase.split()
+            if len(words) < 2 or not all(w[:1].isupper() or w[:1].isdigit() or w in ("and", "of", "&")
+                                         for w in words):
+                continue
+            if (words[0].lower() in self.title_starters or all(w.lower() in self.title_modifiers for w in words[:-1])
+                    or self.entry_of[phrase] is not None):
+                continue  # "Learning Transferable ...", "Improved Techniques": no name; a catalog name: the catalog's
+            guess = self._head_guess(words[-1])
+            if guess is None:
+                continue
+            for start in whole_word_occurrences(text, phrase):
+                span = doc.char_span(start, start + len(phrase), alignment_mode="contract")
+                if span is None or span.start_char != start or (span.start, span.end) in taken:
+                    continue
+                taken.add((span.start, span.end))
+                yield span, self.key_of[span_text(span)], guess
+
+    def _head_guess(self, head: str) -> TypeGuess | None:
+        kind = self.typer.head_type(head)
+        if kind in _VERSIONED_TYPES and head.lower() not in self.generic_title_heads:
+            return TypeGuess(kind, f"title name ending in {head}", 0.7)
+        entry = self.entry_of[head]
+        if entry is not None and entry.type in _VERSIONED_TYPES:
+            return TypeGuess(entry.type, f"title name ending in {head}", 0.7)
+        return self.typer.suffix_guess(head)
+
     def _introduced_names(self, doc: Doc, taken: set[tuple[int, int]]):
         """A capitalised name right after a proposal or naming verb ("We present Glimmer, a recipe that ...") is a
         name whatever its shape; every whole-word use of it in the paper is a candidate, typed from its context."""
@@ -252,8 +296,9 @@ class NameDetector(BatchwiseComponent):
                 guess = None  # an acronym typed only by its ending is too weak
             found.append((span, self.key_of[span_text(span)], guess))
         found.extend(self._numbered_versions(doc))
-        found.extend(self._introduced_names(doc, {(s.start, s.end) for s, _, _ in found} |
-                                            {(s.start, s.end) for s, _ in catalog_spelled}))
+        taken = {(s.start, s.end) for s, _, _ in found} | {(s.start, s.end) for s, _ in catalog_spelled}
+        found.extend(self._title_phrases(doc, taken))
+        found.extend(self._introduced_names(doc, taken))
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:

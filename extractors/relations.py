@@ -23,6 +23,7 @@ from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
+_TITLE_PURPOSE = re.compile(r"\s+(?:for|with|via|in|on|towards?)\s")  # a new name opening "X for Y" titles
 _SHORT_ACRONYM = re.compile(r"[A-Z]{1,3}s?")
 PROPOSED_NAME_CONFIDENCE = 0.55  # a proposed name typed by default, with no type cue
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
@@ -83,6 +84,8 @@ class RelationClassifier(BatchwiseComponent):
             topic = first.extractor in _KNOWN_EXTRACTORS and not any(c.isupper() for c in first.text[1:])
             if first.start == 0 and rest.startswith(":") and not topic:  # not "Knowledge distillation: ..."
                 proposed[0] = "title: " + text[:first.end + 1]
+            elif first.start == 0 and first.extractor == "name_detector" and _TITLE_PURPOSE.match(text, first.end):
+                proposed[0] = "title: " + text[:_TITLE_PURPOSE.match(text, first.end).end()].strip()  # "X for Y"
         self._title_components(text, mentions, title_end, proposed)
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):

@@ -996,3 +996,27 @@ def test_untyped_names_take_the_type_of_the_typed_names_they_are_listed_with(nlp
     found = types(mentions(nlp, "A study", "The system has three components, namely FooAligner, BarMixer and "
                                            "BazHead. We compare GLIP, FooDet and OWL-ViT on LVIS."))
     assert [found[n] for n in ("FooAligner", "BarMixer", "BazHead", "FooDet")] == ["architecture"] * 4
+
+
+# ---------------------------------------------------------------- names in titles
+
+@pytest.mark.parametrize("title, name, kind, relation", [
+    ("Half-Precision Gated Networks for Speech Enhancement", "Half-Precision Gated Networks", "architecture",
+     "proposes"),
+    ("Speech Enhancement with Cascaded Gating Networks", "Cascaded Gating Networks", "architecture", "proposes"),
+    ("Tree-State LSTM for Sentence Encoding", "Tree-State LSTM", "architecture", "proposes"),
+    ("The Sparse Fair Autoencoder", "Sparse Fair Autoencoder", "architecture", None),
+])
+def test_a_title_phrase_ending_in_a_type_word_names_the_model(nlp, title, name, kind, relation):
+    found = relations(mentions(nlp, title, "We study this problem on two benchmarks."))
+    assert found.get(name, ("", ""))[0] == kind
+    if relation:
+        assert found[name][1] == relation
+
+
+@pytest.mark.parametrize("title", ["Learning Transferable Architectures for Scalable Recognition",
+                                   "Improved Techniques for Training Generators",
+                                   "Deep Neural Networks for Acoustic Modeling"])
+def test_a_title_phrase_that_is_an_activity_or_a_generic_term_names_nothing(nlp, title):
+    found = relations(mentions(nlp, title, "We study this problem on two benchmarks."))
+    assert not [text for text, (kind, relation) in found.items() if relation == "proposes"]
