@@ -229,11 +229,7 @@ class NameDetector(BatchwiseComponent):
             guess = self._head_guess(words[-1])
             if guess is None:
                 continue
-            for start in whole_word_occurrences(text, phrase):
-                span = doc.char_span(start, start + len(phrase), alignment_mode="contract")
-                if span is None or span.start_char != start or (span.start, span.end) in taken:
-                    continue
-                taken.add((span.start, span.end))
+            for span in _new_uses(doc, text, phrase, taken):
                 yield span, self.key_of[span_text(span)], guess
 
     def _head_guess(self, head: str) -> TypeGuess | None:
@@ -254,11 +250,7 @@ class NameDetector(BatchwiseComponent):
             if (name.split()[0].lower() in self.title_starters or name in self.stoplist
                     or self.catalog.lookup_key(normalise_name(name))):
                 continue
-            for start in whole_word_occurrences(text, name):
-                span = doc.char_span(start, start + len(name), alignment_mode="contract")
-                if span is None or span.start_char != start or (span.start, span.end) in taken:
-                    continue
-                taken.add((span.start, span.end))
+            for span in _new_uses(doc, text, name, taken):
                 yield span, self.key_of[span_text(span)], self.typer.guess(span, self.is_name)
 
     @staticmethod
@@ -316,6 +308,16 @@ class NameDetector(BatchwiseComponent):
         set_group(doc, NAME_GROUP, spans, confidences, cues)
         set_group(doc, UNTYPED_NAME_GROUP, untyped, [0.0] * len(untyped), [None] * len(untyped))
         return doc
+
+
+def _new_uses(doc: Doc, text: str, name: str, taken: set[tuple[int, int]]):
+    """The token-aligned whole-word uses of `name` in the paper that no other candidate holds yet (marked taken)."""
+    for start in whole_word_occurrences(text, name):
+        span = doc.char_span(start, start + len(name), alignment_mode="contract")
+        if span is None or span.start_char != start or (span.start, span.end) in taken:
+            continue
+        taken.add((span.start, span.end))
+        yield span
 
 
 @Language.factory("paperkg_name_detector")
