@@ -40,6 +40,7 @@ _TITLE_NAME = re.compile(r"^(?P<name>[A-Z0-9][\w+.\-]*(?: [A-Z0-9][\w+.\-]*)?)\s
 CATALOG_SPELLING_CONFIDENCE = 0.85
 _NOT_A_NAME = object()
 _TITLE_SPLIT = re.compile(r"(\s*:\s*|\s+(?:for|with|via|using|in|on|from|towards?|through|as|at|by)\s+)")
+_YEAR_NAMED = re.compile(r"(?<![\w-])(?P<name>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?:[- ]?(?:19|20)\d{2}|'\d{2})(?![\w-])")
 _LEADING_ARTICLE = re.compile(r"^(?:The|A|An)\s+")
 _ACRONYM_COMPOUND = re.compile(r"[A-Z]{2,}[A-Z0-9]*(?:-[A-Z0-9]*[A-Z][a-z]+)+")  # LAION-Aesthetics
 
@@ -82,6 +83,7 @@ class NameDetector(BatchwiseComponent):
         self.introduced_name = re.compile(cues["introduced_name"])
         self.title_modifiers = set(cues["title_starters"]) | set(cues["title_modifiers"])
         self.generic_title_heads = set(cues["generic_title_heads"])
+        self.venues = set(cues["venues"])
         self.word_shape = Memo(self._word_shape)
         self.chunk_names = Memo(self._chunk_names)
         self._is_name = Memo(self._name_test)
@@ -241,6 +243,21 @@ class NameDetector(BatchwiseComponent):
             return TypeGuess(entry.type, f"title name ending in {head}", 0.7)
         return self.typer.suffix_guess(head)
 
+    def _year_named(self, doc: Doc, taken: set[tuple[int, int]]):
+        """A benchmark or shared task named with its year ("CoNLL 2005", "ICDAR-2015", "SemEval-2017", "WMT'14") is a
+        data set, unless its name is a venue's ("CVPR 2020"); its own context types it first."""
+        text = doc_text(doc)
+        for match in _YEAR_NAMED.finditer(text):
+            name = match.group("name")
+            if name in self.venues or self.entry_of[match.group()] is not None or self.entry_of[name] is not None:
+                continue  # a venue; a catalog name, with or without its year ("MSCOCO 2017"): the catalog's
+            span = doc.char_span(match.start(), match.end(), alignment_mode="contract")
+            if span is None or span.start_char != match.start() or (span.start, span.end) in taken:
+                continue
+            taken.add((span.start, span.end))
+            yield span, self.key_of[span_text(span)], (self.typer.guess(span, self.is_name)
+                                                       or TypeGuess("dataset", "a benchmark named by its year", 0.6))
+
     def _introduced_names(self, doc: Doc, taken: set[tuple[int, int]]):
         """A capitalised name right after a proposal or naming verb ("We present Glimmer, a recipe that ...") is a
         name whatever its shape; every whole-word use of it in the paper is a candidate, typed from its context."""
@@ -290,6 +307,7 @@ class NameDetector(BatchwiseComponent):
         found.extend(self._numbered_versions(doc))
         taken = {(s.start, s.end) for s, _, _ in found} | {(s.start, s.end) for s, _ in catalog_spelled}
         found.extend(self._title_phrases(doc, taken))
+        found.extend(self._year_named(doc, taken))
         found.extend(self._introduced_names(doc, taken))
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []

@@ -1020,3 +1020,10 @@ def test_a_title_phrase_ending_in_a_type_word_names_the_model(nlp, title, name, 
 def test_a_title_phrase_that_is_an_activity_or_a_generic_term_names_nothing(nlp, title):
     found = relations(mentions(nlp, title, "We study this problem on two benchmarks."))
     assert not [text for text, (kind, relation) in found.items() if relation == "proposes"]
+
+
+def test_a_benchmark_named_by_its_year_is_a_dataset_and_a_venue_is_not(nlp):
+    found = types(mentions(nlp, "A study", "We evaluate on SemEval-2017, TREC 2019 and the NIST 2000 test set, "
+                                           "as presented at CVPR 2020."))
+    assert [found.get(n) for n in ("SemEval-2017", "TREC 2019", "NIST 2000")] == ["dataset"] * 3
+    assert "CVPR 2020" not in found
