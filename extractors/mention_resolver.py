@@ -158,6 +158,13 @@ class MentionResolver(BatchwiseComponent):
     def trimmed(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """A phrase's span without the words a name never starts or ends with (span_edges.json); None when what is
         left is nothing or a generic head alone ("Network")."""
+        first_end = text.find(" ", start, end)
+        last_start = text.rfind(" ", start, end) + 1
+        if first_end == -1:  # one word
+            return None if text[start:end].lower() in self.generic_heads else (start, end)
+        if (text[start:first_end].lower() not in self.never_first
+                and text[last_start or start:end].lower() not in self.never_last):
+            return start, end  # (nearly always: nothing to trim)
         words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
         while words and text[words[0][0]:words[0][1]].lower() in self.never_first:
             words.pop(0)
@@ -224,6 +231,8 @@ class MentionResolver(BatchwiseComponent):
     def typed_by_their_list(chosen: list[Candidate], text: str) -> list[Candidate]:
         """Untyped names listed with typed ones ("three components, namely FooAligner, BarMixer and BazHead") take
         the type the typed ones share: the items of one list are things of one kind."""
+        if all(candidate.type for candidate in chosen):
+            return chosen  # (most papers: nothing to type)
         lists: list[list[int]] = []
         for index, candidate in enumerate(chosen):
             if index and _LIST_GAP.fullmatch(text, chosen[index - 1].end, candidate.start):
@@ -232,8 +241,10 @@ class MentionResolver(BatchwiseComponent):
                 lists.append([index])
         typed = list(chosen)
         for members in lists:
+            if len(members) < 2 or all(chosen[i].type for i in members):
+                continue
             kinds = {chosen[i].type for i in members if chosen[i].type}
-            if len(members) < 2 or len(kinds) != 1 or all(chosen[i].type for i in members):
+            if len(kinds) != 1:
                 continue
             kind = kinds.pop()
             example = next(text[chosen[i].start:chosen[i].end] for i in members if chosen[i].type)

@@ -95,6 +95,7 @@ class ResultExtractor(BatchwiseComponent):
         cues = config["result_cues"]
         self.not_after = CaselessPattern(cues["not_a_result_after"])
         self.not_before = CaselessPattern(cues["not_a_result_before"])
+        self.difference_after_by = CaselessPattern(cues["difference_after_by"])
 
     # -- finding metrics and numbers ------------------------------------------------------------------------
     def metrics(self, sentence: str) -> list[_Metric]:
@@ -133,6 +134,7 @@ class ResultExtractor(BatchwiseComponent):
                 lowered_after = lowered[match.end(): match.end() + 40]
                 lowered_before = lowered[before_start:match.start()]
             if (self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before)
+                    or ("by " in before and self.difference_after_by.search(before, lowered_before))
                     or (excluded_end is not None and _LIST_CONTINUES.match(sentence[excluded_end:match.start()]))):
                 # "by up to 1.1 and 1.3 BLEU": the later numbers of a list of differences are differences too (a
                 # number glued to a name, "ROUGE-1", starts no list)
