@@ -199,7 +199,8 @@ def _print_salient_report(out: Console, path: Path, report, errors: bool) -> Non
         table.add_row(f"held-out catalog ({report.held_out_entries} removed)", kind, f"{recall.recall:.3f}",
                       str(recall.found), str(recall.missed))
     out.print(table)
-    out.print(f"results: precision {report.results_precision:.3f}, recall {report.results_recall:.3f} "
+    out.print(f"results: precision {report.results_precision:.3f} (where judged {report.judged_precision:.3f}), "
+              f"recall {report.results_recall:.3f} "
               f"(tp {report.results_tp}, fp {report.results_fp}, fn {report.results_fn}); recall with the dataset "
               f"{report.with_dataset_recall:.3f}", highlight=False)
     if errors:
@@ -232,6 +233,7 @@ def _summary(report) -> dict[str, str]:
         for kind, recall in (report.held_out or {}).items():
             rows[f"held-out catalog recall, {kind}"] = f"{recall.recall:.3f}"
         rows["results (value)"] = p_r(report.results_precision, report.results_recall)
+        rows["results (value), precision where judged"] = f"P {report.judged_precision:.3f}"
         rows["results + dataset"] = f"R {report.with_dataset_recall:.3f}"
     return rows
 

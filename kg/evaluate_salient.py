@@ -9,7 +9,8 @@ set's convention: equal after lower-casing, dropping punctuation and a plural -s
 
 Results: a predicted result of the paper matches a gold one with the same value (one-to-one); "+ dataset" also needs
 the result's dataset to match the gold dataset's name or a surface of the salient dataset it names. Precision counts
-every result the paper's own model is credited with.
+every predicted result; "precision where judged" only those the gold can judge: the matched ones and the unmatched
+ones on a dataset the gold lists a result of that paper for (a result on another dataset may have no leaderboard).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class SalientReport:
     results_fp: int = 0
     results_fn: int = 0
     with_dataset_tp: int = 0
+    judged_fp: int = 0  # unmatched results on a dataset the gold has a result for in that paper
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (paper id, group or "result", name)
     spurious_results: list[tuple[str, str]] = field(default_factory=list)  # (paper id, result text)
 
@@ -89,6 +91,13 @@ class SalientReport:
         return self.results_tp / (self.results_tp + self.results_fn) if self.results_tp + self.results_fn else 0.0
 
     @property
+    def judged_precision(self) -> float:
+        """Precision over the results the gold can judge: matched ones, and unmatched ones on a dataset for which the
+        gold lists a result of that paper (a result on another dataset may simply have no leaderboard)."""
+        judged = self.results_tp + self.judged_fp
+        return self.results_tp / judged if judged else 0.0
+
+    @property
     def with_dataset_recall(self) -> float:
         total = self.results_tp + self.results_fn
         return self.with_dataset_tp / total if total else 0.0
@@ -96,7 +105,9 @@ class SalientReport:
     def as_dict(self, with_errors: bool = False) -> dict:
         data = {"papers": self.papers, "salient_recall": {k: v.as_dict() for k, v in self.by_group.items()},
                 "salient_recall_any_type": self.any_type.as_dict(),
-                "results": {"precision": round(self.results_precision, 4), "recall": round(self.results_recall, 4),
+                "results": {"precision": round(self.results_precision, 4),
+                            "precision_where_judged": round(self.judged_precision, 4),
+                            "recall": round(self.results_recall, 4),
                             "recall_with_dataset": round(self.with_dataset_recall, 4), "tp": self.results_tp,
                             "fp": self.results_fp, "fn": self.results_fn}}
         if self.held_out is not None:
@@ -212,10 +223,17 @@ def _score_results(paper: SalientPaper, predicted: list, linked, report: Salient
                        and same_name(e.name, gold.dataset) for s in e.names]
         if gold.dataset and _matches(names, tuple(gold_names)):
             report.with_dataset_tp += 1
+    gold_datasets = tuple(name for gold in paper.results if gold.dataset
+                          for name in (gold.dataset, *(s for e in paper.salient if e.type == "Material"
+                                                       and same_name(e.name, gold.dataset) for s in e.names)))
     for i, result in enumerate(own):
         if i not in used:
             report.results_fp += 1
             report.spurious_results.append((paper.id, f"{result.metric} {result.value}{result.unit}: {result.text!r}"))
+            if result.dataset_id in linked.entities and _matches(
+                    {linked.entities[result.dataset_id].label, *linked.entities[result.dataset_id].aliases},
+                    gold_datasets):
+                report.judged_fp += 1
 
 
 def catalog_entries_naming(gold: list[SalientPaper]) -> set[str]:

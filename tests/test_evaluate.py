@@ -137,3 +137,5 @@ def test_two_development_sets_side_by_side():
     assert scirex["papers"] == 129
     assert set(scirex["salient_recall"]) == {"datasets", "methods+architectures", "tasks"}
     assert all(0.5 < group["recall"] <= 1 for group in scirex["salient_recall"].values())
+    results = scirex["results"]
+    assert results["precision"] <= results["precision_where_judged"] <= 1 and results["recall"] > 0.5
