@@ -81,6 +81,7 @@ class MentionResolver(BatchwiseComponent):
             entry = (self._catalog_entry(short, exact_case=True) if short else None) or self._catalog_entry(long, False)
             if entry is None and _ARTICLE_INSIDE.search(long):
                 continue  # "Battle of the Backbones (BoB)": a title's phrase, not the name of a model or data set
+            if entry is not None:
                 kind, key, confidence, cue = entry.type, f"catalog:{entry.id}", 0.9, "abbreviation of a catalog name"
             else:
                 guess = (self._type_long_form(long) or (name_types.get(normalise_name(short)) if short else None)

@@ -1027,3 +1027,9 @@ def test_a_benchmark_named_by_its_year_is_a_dataset_and_a_venue_is_not(nlp):
                                            "as presented at CVPR 2020."))
     assert [found.get(n) for n in ("SemEval-2017", "TREC 2019", "NIST 2000")] == ["dataset"] * 3
     assert "CVPR 2020" not in found
+
+
+def test_a_defined_long_form_takes_the_catalog_entry_of_its_abbreviation(nlp):
+    found = mentions(nlp, "A study", "We build on a hierarchical Shifted Window Transformer (Swin) for detection.")[1]
+    keys = {m.text: m.key for m in found}
+    assert keys.get("Shifted Window Transformer") == keys.get("Swin") and keys["Swin"].startswith("catalog:")
