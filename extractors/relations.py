@@ -24,6 +24,9 @@ from kg.model import Mention, evolve
 
 _MAX_OBJECT_GAP = 80
 _TITLE_PURPOSE = re.compile(r"\s+(?:for|with|via|in|on|towards?)\s")  # a new name opening "X for Y" titles
+_NEW_NAME_EXTRACTORS = {"name_detector", "abbreviation"}
+_OURS_AFTER = re.compile(r"\s*\(ours\)", re.IGNORECASE)
+_OUR_BEFORE = re.compile(r"\b[Oo]ur\s+$")
 _SHORT_ACRONYM = re.compile(r"[A-Z]{1,3}s?")
 PROPOSED_NAME_CONFIDENCE = 0.55  # a proposed name typed by default, with no type cue
 _KNOWN_EXTRACTORS = {"catalog", "method_phrase"}
@@ -87,6 +90,13 @@ class RelationClassifier(BatchwiseComponent):
             elif first.start == 0 and first.extractor == "name_detector" and _TITLE_PURPOSE.match(text, first.end):
                 proposed[0] = "title: " + text[:_TITLE_PURPOSE.match(text, first.end).end()].strip()  # "X for Y"
         self._title_components(text, mentions, title_end, proposed)
+        for index, mention in enumerate(mentions):  # "our SwiftNet", "SwiftNet (ours)": a new name the paper owns
+            if (mention.type != "task" and mention.extractor in _NEW_NAME_EXTRACTORS
+                    and not (mention.key or "").startswith("catalog:")):
+                ours = _OURS_AFTER.match(text, mention.end) or _OUR_BEFORE.search(text, max(0, mention.start - 6),
+                                                                                   mention.start)
+                if ours:
+                    proposed.setdefault(index, ours.group().strip())
         by_sentence: dict[str, list[int]] = {}
         for index, mention in enumerate(mentions):
             by_sentence.setdefault(mention.sentence, []).append(index)

@@ -1033,3 +1033,16 @@ def test_a_defined_long_form_takes_the_catalog_entry_of_its_abbreviation(nlp):
     found = mentions(nlp, "A study", "We build on a hierarchical Shifted Window Transformer (Swin) for detection.")[1]
     keys = {m.text: m.key for m in found}
     assert keys.get("Shifted Window Transformer") == keys.get("Swin") and keys["Swin"].startswith("catalog:")
+
+
+@pytest.mark.parametrize("abstract, name", [
+    ("Our SwiftNet halves the latency of segmentation networks on mobile phones.", "SwiftNet"),
+    ("Against strong baselines, FlowLite (ours) keeps quality at a tenth of the cost.", "FlowLite"),
+])
+def test_a_new_name_the_paper_calls_its_own_is_proposed(nlp, abstract, name):
+    assert relations(mentions(nlp, "A study", abstract))[name][1] == "proposes"
+
+
+def test_a_known_model_called_ours_in_passing_is_not_proposed(nlp):
+    assert relations(mentions(nlp, "A study", "We fine-tune our ResNet-50 on the new data."))["ResNet-50"][1] != \
+        "proposes"
