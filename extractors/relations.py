@@ -92,7 +92,8 @@ class RelationClassifier(BatchwiseComponent):
         self._title_components(text, mentions, title_end, proposed)
         for index, mention in enumerate(mentions):  # "our SwiftNet", "SwiftNet (ours)": a new name the paper owns
             if (mention.type != "task" and mention.extractor in _NEW_NAME_EXTRACTORS
-                    and not (mention.key or "").startswith("catalog:")):
+                    and not (mention.key or "").startswith("catalog:")
+                    and not (mention.cue or "").startswith("variant of")):  # "our ResNet-50": a known family's size
                 ours = _OURS_AFTER.match(text, mention.end) or _OUR_BEFORE.search(text, max(0, mention.start - 6),
                                                                                    mention.start)
                 if ours:
