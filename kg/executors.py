@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import mmap
-import multiprocessing
 import os
 import pickle
 import tempfile
@@ -35,7 +34,7 @@ from kg.catalog import Catalog
 from kg.extraction import PaperExtraction, extract
 from kg.linking import Linker
 from kg.model import Paper
-from kg.processes import follow_parent, remove_orphaned_directories
+from kg.processes import QUIET_FORK, follow_parent, remove_orphaned_directories
 from kg.spool import encode_frame
 
 T = TypeVar("T")
@@ -158,7 +157,7 @@ class LocalWorkers:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=QUIET_FORK,
                                          initializer=follow_parent, initargs=(os.getpid(),))
         remove_orphaned_directories(_memory_directory() or tempfile.gettempdir(), RESULTS_PREFIX)
         self._directory = tempfile.TemporaryDirectory(prefix=f"{RESULTS_PREFIX}{os.getpid()}-",
@@ -247,9 +246,8 @@ class ForkedCall:
     `niceness` > 0 runs the child at that much lower priority (Unix `nice`)."""
 
     def __init__(self, function: Callable, *args, niceness: int = 0):
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_call_and_send, args=(sender, function, args, niceness, os.getpid()),
+        self._receiver, sender = QUIET_FORK.Pipe(duplex=False)
+        self._process = QUIET_FORK.Process(target=_call_and_send, args=(sender, function, args, niceness, os.getpid()),
                                         daemon=True)
         self._process.start()
         sender.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import multiprocessing.context
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ def follow_parent(parent: int | None = None) -> None:
     so an interrupted command prints no traceback from its helpers. With `parent`, the pid the parent should have:
     a helper whose parent died before this call ends at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since the fork (QuietForkProcess)
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -44,3 +46,23 @@ def remove_orphaned_directories(parent: str | Path, prefix: str) -> None:
         pid = folder.name[len(prefix):].split("-", 1)[0]
         if pid.isdigit() and not is_running(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+class QuietForkProcess(multiprocessing.context.ForkProcess):
+    """A forked process that no Ctrl-C reaches before it can ignore it: SIGINT is blocked across the fork, so a
+    Ctrl-C to the process group during it waits in the child until `follow_parent` has ignored it (and in the parent
+    until the fork is done)."""
+
+    def start(self) -> None:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class QuietForkContext(multiprocessing.context.ForkContext):
+    Process = QuietForkProcess
+
+
+QUIET_FORK = QuietForkContext()

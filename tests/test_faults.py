@@ -171,7 +171,7 @@ def test_a_fresh_build_killed_over_an_updated_folder_brings_no_old_paper_back(po
     assert paper_ids(out) == updated | paper_ids(alone)
 
 
-@pytest.mark.parametrize("delay", (0.0, 0.5, 1.5))
+@pytest.mark.parametrize("delay", (0.0, 0.2, 0.5, 1.0, 1.5))
 def test_ctrl_c_during_a_build_with_workers_leaves_one_build_and_no_traceback(delay, listings, references, tmp_path):
     """Ctrl-C `delay` seconds after the build has started its generation."""
     out = tmp_path / "out"
