@@ -1046,3 +1046,9 @@ def test_a_new_name_the_paper_calls_its_own_is_proposed(nlp, abstract, name):
 def test_a_known_model_called_ours_in_passing_is_not_proposed(nlp):
     assert relations(mentions(nlp, "A study", "We fine-tune our ResNet-50 on the new data."))["ResNet-50"][1] != \
         "proposes"
+
+
+def test_a_participle_after_a_comma_proposes_what_follows_it(nlp):
+    found = relations(mentions(nlp, "A study", "We extend flow networks to games, proposing adversarial flow networks "
+                                               "(AdvFlowNets) for two-player games."))
+    assert found["adversarial flow networks"] == ("architecture", "proposes")  # (AdvFlowNets: the same entity)
