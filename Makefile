@@ -3,7 +3,7 @@ VENV ?= .venv
 # The Python the venv is made from: the first of PYTHON_CANDIDATES that is 3.11 or newer and can make a venv. The
 # operating system's own python3 comes first: distributions build it with profile-guided and link-time optimisation
 # into one static binary, and it runs extraction ~18% faster on this machine than pyenv's default build (shared
-# libpython, no PGO) (README "Build speed"). `make PYTHON=...` chooses another.
+# libpython, no PGO) (bench/HISTORY.md). `make PYTHON=...` chooses another.
 PYTHON_CANDIDATES ?= /usr/bin/python3 python3
 PYTHON ?= $(or $(firstword $(foreach candidate,$(PYTHON_CANDIDATES),$(shell $(candidate) -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && echo $(candidate)))),python3)
 PY := $(VENV)/bin/python

@@ -2,8 +2,8 @@
 
 Without a `pipe` method, spaCy's `nlp.pipe` takes each doc through every component before it starts the next doc,
 so eleven components' code, patterns and memos take turns in the processor's caches once a doc. With this `pipe`
-(spaCy calls it with `nlp.pipe`'s batch size), one component runs over the whole batch, then the next: ~10% less
-extraction time over the same instructions (README "Build speed"). The docs come out the same either way, in the
+(spaCy calls it with `nlp.pipe`'s batch size), one component runs over the whole batch, then the next: less
+extraction time over the same instructions (measured: bench/HISTORY.md). The docs come out the same either way, in the
 same order: no component keeps anything between docs but memos of what a word or a name gives
 (tests/test_extractors.py compares `nlp.pipe` with `nlp(text)` on every seed paper).
 """

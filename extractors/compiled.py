@@ -1,8 +1,8 @@
 """Compiled copies of the extraction modules: the same Python source, compiled with Cython, used when they are fresh.
 
 Extraction spends most of its time running these modules' Python code (the tokeniser and `re` do the rest); Cython
-compiles that code unchanged to C, which runs it with fewer interpreter steps: ~7% fewer instructions an abstract
-(measured with callgrind, README "Build speed"). Nothing about the results changes (tests/test_compiled.py extracts
+compiles that code unchanged to C, which runs it with fewer interpreter steps (measured with callgrind:
+bench/HISTORY.md). Nothing about the results changes (tests/test_compiled.py extracts
 the seed papers both ways and compares).
 
 - `make compile` (part of `make setup`) compiles the modules of `MODULES` whose source changed since

@@ -2,7 +2,7 @@
 
 A PhraseMatcher pattern is the sequence of its tokens' keys: the hashes of their ORTH or LOWER strings (spaCy's own
 unpickling adds patterns in that form). Getting the keys means tokenising each of the catalog's ~8,600 surface forms,
-about half of building the pipeline (0.2-0.3 s of 0.5-0.7 s). In a build with workers that is time in which one
+about half of building the pipeline. In a build with workers that is time in which one
 core works and the other waits, so the keys are kept in a file after the first run and read back after that.
 
 The file is named by a digest of everything the keys depend on: spaCy's version, the tokenizer's rules (its

@@ -48,7 +48,7 @@ class _AbstractEnglishDefaults(English.Defaults):
 
 class AbstractEnglish(English):
     """spaCy's blank English with the suffix and infix above: its tokenizer is made once with them. (Setting `suffix_search` on
-    a made tokenizer re-adds its ~2,700 special cases: 0.05-0.08 s of every pipeline build.)"""
+    a made tokenizer re-adds its ~2,700 special cases on every pipeline build.)"""
 
     Defaults = _AbstractEnglishDefaults
 
@@ -62,8 +62,8 @@ def _split_final_period_after_names(nlp: Language) -> None:
 
 # spaCy's tokenizer memoises the split of each whitespace-delimited chunk, but only the first 10,000 distinct
 # chunks it sees. The catalog matcher tokenises ~20,000 catalog names while building its patterns, which used
-# the whole memo up, so every abstract was split by the affix regexes from scratch (2.3x the bare tokeniser's
-# time). A corpus's vocabulary needs a larger memo anyway; ~300 bytes an entry, so this is at most ~60 MiB.
+# the whole memo up, so every abstract was split by the affix regexes from scratch (several times the bare
+# tokeniser's time). A corpus's vocabulary needs a larger memo anyway; ~300 bytes an entry, so this is at most ~60 MiB.
 TOKENIZER_CACHE_SIZE = 200_000
 
 

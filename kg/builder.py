@@ -36,10 +36,8 @@ from kg.output_folder import OutputFolder
 from kg.spool import BuildState, FramePlace, SegmentWriter, fingerprint, frame_places, read_frames
 
 ENCODE_BATCH = 256  # papers per encoded batch when an in-memory graph is written
-# How much lower the priority of the child finishing the streamed files is than the build's (Unix `nice`). The end of
-# a 10k build with two workers (pass two's last batch to the last file) took 0.65-0.89 s this way against 0.72-0.87 s
-# with only the GraphML file finished in a child (medians 0.74 and 0.79 s, ten alternating pairs); without the lower
-# priority, the files' child took processor time from the layout's, the end's longest path, and gained nothing.
+# How much lower the priority of the child finishing the streamed files is than the build's (Unix `nice`): at the
+# same priority it takes processor time from the layout's child, the end's longest path (bench/HISTORY.md).
 FILES_NICENESS = 10
 
 

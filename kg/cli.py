@@ -133,7 +133,7 @@ def evaluate_command(
 ) -> None:
     """Extraction quality against gold sets: precision, recall and F1 per type (this project's gold format), or
     salient-entity recall and results (scirex-dev's); several sets side by side."""
-    from kg.evaluate import GoldError, evaluate
+    from kg.evaluate import GoldError, Report, evaluate
     from kg.evaluate_salient import evaluate_salient, is_salient_gold
 
     reports = {}
@@ -155,8 +155,6 @@ def evaluate_command(
         _print_side_by_side(out, reports)
     for path, report in reports.items():
         if len(reports) == 1 or errors:
-            from kg.evaluate import Report
-
             (_print_report if isinstance(report, Report) else _print_salient_report)(out, path, report, errors)
 
 

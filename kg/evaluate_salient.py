@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg.builder import BuildResult
+from kg.builder import BuildResult, build_corpus
+from kg.catalog import load_catalog
+from kg.evaluate import GoldError, gold_corpus
 
 TYPE_GROUPS = {"Material": ("datasets", ("dataset",)), "Method": ("methods+architectures", ("method", "architecture")),
                "Task": ("tasks", ("task",))}
@@ -145,8 +147,6 @@ def load_salient_gold(path: str | Path) -> list[SalientPaper]:
                             for r in record.get("results", ()))
             papers.append(SalientPaper(record["id"], record.get("title", ""), salient, results))
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            from kg.evaluate import GoldError
-
             raise GoldError(f"{path}:{number}: not a salient-entity gold record ({error})") from None
     return papers
 
@@ -238,8 +238,6 @@ def _score_results(paper: SalientPaper, predicted: list, linked, report: Salient
 
 def catalog_entries_naming(gold: list[SalientPaper]) -> set[str]:
     """Every catalog entry a salient name or surface would find: what --hold-out-catalog removes."""
-    from kg.catalog import load_catalog
-
     catalog = load_catalog()
     return {entry.id for paper in gold for entity in paper.salient for name in entity.names
             if (entry := catalog.lookup(name)) is not None}
@@ -247,9 +245,6 @@ def catalog_entries_naming(gold: list[SalientPaper]) -> set[str]:
 
 def evaluate_salient(gold_path: str | Path, inputs=None, hold_out_catalog: bool = False) -> SalientReport:
     """Build the gold papers (by default from `papers.jsonl` beside the gold file) and score them."""
-    from kg.builder import build_corpus
-    from kg.evaluate import gold_corpus
-
     gold = load_salient_gold(gold_path)
     inputs = list(inputs or [Path(gold_path).with_name("papers.jsonl")])
     report = score_salient(gold, build_corpus(gold_corpus([g.id for g in gold], inputs)))

@@ -38,9 +38,8 @@ from kg.processes import QUIET_FORK, follow_parent, remove_orphaned_directories
 from kg.spool import encode_frame
 
 T = TypeVar("T")
-# Papers per batch. 64 against 128, six alternating 10k builds each: two workers 6.56 s against 7.08 (median), one
-# 11.62 against 11.87 (the components' data stays in the processor's caches over a batch; the workers' last
-# batches end closer together); 32 was slower with workers, 256 slower again.
+# Papers per batch: small enough that the workers' last batches end close together, large enough that the components'
+# data stays in the processor's caches over a batch (the sizes measured: bench/HISTORY.md).
 BATCH_SIZE = 64
 IN_FLIGHT_PER_WORKER = 3
 RESULTS_PREFIX = "paperkg-results-"  # + the pid of the build, so a killed build's folder can be told and removed
@@ -59,7 +58,7 @@ class PipelineSettings:
 
 # A build makes millions of short-lived objects beside a few large long-lived ones (pipeline, catalog, linker
 # counts); at CPython's default first threshold (700 allocations) the cyclic collector walks the long-lived ones
-# over and over: ~8% of a build. Raised while a build runs (forked workers inherit it) and while a Dask worker runs a
+# over and over (bench/HISTORY.md). Raised while a build runs (forked workers inherit it) and while a Dask worker runs a
 # batch, restored after.
 _BUILD_GC_THRESHOLDS = (50_000, 50, 100)
 
@@ -241,8 +240,8 @@ class _ResultFile:
 
 class ForkedCall:
     """`function(*args)` run in a forked child process, started at once: the child inherits the arguments from this
-    process's memory instead of receiving them pickled (a 10k build's HTML view graph took ~0.5 s to unpickle,
-    longer than the main process's work the child overlaps), and sends the result back pickled through a pipe.
+    process's memory instead of receiving them pickled (a large view graph takes longer to unpickle than the
+    main process's work the child overlaps), and sends the result back pickled through a pipe.
     `niceness` > 0 runs the child at that much lower priority (Unix `nice`)."""
 
     def __init__(self, function: Callable, *args, niceness: int = 0):

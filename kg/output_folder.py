@@ -104,7 +104,8 @@ class OutputFolder:
         """Make `generation` the folder's build: one atomic switch, then the export links and the clean-up."""
         self._require_lock()
         _fsync_directory(generation)
-        _fsync_directory(self.segments) if self.segments.is_dir() else None
+        if self.segments.is_dir():
+            _fsync_directory(self.segments)
         _replace_with_symlink(self.current, os.path.relpath(generation, self.state))
         _fsync_directory(self.state)
         exports = sorted(p.name for p in generation.iterdir() if p.name not in STATE_FILES and not p.name.startswith("."))

@@ -9,11 +9,8 @@ nodes², so a view of more than `SKELETON_NODES` nodes is laid out in two rounds
 2. every other node, the best-linked first, starts beside the middle of its neighbours placed so far, and a short
    round over all nodes, `SETTLE_ITERATIONS` at a lower start temperature, settles them without undoing round one.
 
-Measured on a 10k build's view (2,000 nodes, 13,195 links; `bench/layout.py`): 0.36 s against 1.19 s for 80
-iterations over all nodes from random positions; a linked pair's mean distance over a random pair's 0.441 against
-0.425 (150 iterations: 0.421; a random layout: ~1), nodes within 8 units of another 2.0% against 8.6%. The settling
-round had 35 iterations until 2026-12: 0.13 s more on that view for 0.431 and 4.9%, and on the seeds' view 0.276
-and no crowded node against 0.279 and 0.1% now. The same graph always gets the same positions.
+`make bench-layout` (`bench/layout.py`) measures its time and readability against one round over all nodes; the
+figures are in bench/HISTORY.md. The same graph always gets the same positions.
 """
 
 from __future__ import annotations
