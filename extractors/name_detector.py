@@ -14,11 +14,13 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from extractors.abbreviations import best_long_form
 from extractors.batching import BatchwiseComponent
 from extractors.context_typing import ContextTyper, TypeGuess
+from extractors.language_pairs import LanguagePairFinder
 from extractors.resources import Memo, load_json, load_word_list
-from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets, set_group,
-                              span_text, whole_word_occurrences, word_after)
+from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets,
+                              sentence_bounds, set_group, span_text, whole_word_occurrences, word_after)
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
 from kg.names import normalise_name
@@ -45,6 +47,8 @@ _YEAR = re.compile(r"(?:19|20)\d{2}|'\d{2}")
 _NOT_BEFORE_YEAR = frozenset("0123456789.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_BEFORE_YEAR = re.compile(r"(?<![\w-])[A-Z][A-Za-z]*[A-Z][A-Za-z]*[- ]?'?$")
 _YEAR_NAMED = re.compile(r"(?P<name>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?:[- ]?(?:19|20)\d{2}|'\d{2})$")
+_LAYER_COUNT = re.compile(r"(?<![\w.,-])(?P<layers>[1-9]\d{0,3})[- ]layers?[- ]$")
+_SHORT_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,7}(?![\w-])")
 _WORD_CHARACTER = re.compile(r"[\w-]")
 # the words an introduced_name match (type_cues.json) starts with
 _NAMING_WORDS = ("propose", "present", "introduce", "develop", "design", "call", "name", "dub", "termed", "coined")
@@ -101,6 +105,13 @@ class NameDetector(BatchwiseComponent):
         # a candidate's catalog entry (or None): a catalog name spelled another way, or the same
         self.entry_of = Memo(lambda word: (self.catalog.lookup_key(normalise_name(word))
                                            or self._dataset_at_resolution(word)))
+        self.language_pairs = LanguagePairFinder()
+        # catalog id → the short name its depths are written with ("residual network" → "ResNet": ResNet-152)
+        self.depth_named_families = {}
+        for label, short in cues["depth_named_families"].items():
+            entry = catalog.lookup(label)
+            if entry is not None:
+                self.depth_named_families[entry.id] = short
         self.resolution_suffix = re.compile(rf"[-_]?(?:{'|'.join(cues['image_resolutions'])})(?:px)?$")
 
     def is_name(self, word: str) -> bool:
@@ -189,6 +200,19 @@ class NameDetector(BatchwiseComponent):
             if guess is not None:
                 yield span, self.key_of[span_text(span)], guess
 
+    def _depth_variants(self, doc: Doc):
+        """A depth-named family (ResNet, VGG, DenseNet: type_cues.json) after a layer count is that depth of it: "a
+        1001-layer ResNet" is ResNet-1001, "a 152-layer residual network" ResNet-152 (a size the text names is its
+        own entity, as "ResNet-50" is)."""
+        text = doc_text(doc)
+        for family_start, family_end, family_type, family_key in group_offsets(doc, CATALOG_GROUP):
+            depth = _LAYER_COUNT.search(text, max(0, family_start - 14), family_start)
+            family = self.depth_named_families.get(family_key.removeprefix("catalog:")) if depth else None
+            span = doc.char_span(depth.start(), family_end) if family else None
+            if span is not None:
+                name = f"{family}-{depth.group('layers')}"
+                yield span, self.key_of[name], TypeGuess("architecture", f"{name}, named by its depth", 0.75)
+
     def _family_guess(self, name: str) -> TypeGuess | None:
         """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
         family = self.catalog.variant_family(name)
@@ -215,12 +239,13 @@ class NameDetector(BatchwiseComponent):
                 uses.append((span, guess))
         return uses
 
-    def _title_phrases(self, doc: Doc, taken: set[tuple[int, int]]):
+    def _title_phrases(self, doc: Doc, taken: set[tuple[int, int]], same_name: dict[str, str]):
         """A title-case phrase that opens the title before "for", "with", ... or ":" ("Full-Resolution Residual
         Networks for Semantic Segmentation"), or follows "with", "via" or "using" ("Photographic Image Synthesis with
         Cascaded Refinement Networks"), and ends in a word that types it ("Networks", "Autoencoder", a catalog
         architecture such as "LSTM", a name ending such as "PointNets") names the paper's model; every whole-word
-        use of it in the paper is a candidate with that type."""
+        use of it in the paper is a candidate with that type. An acronym of it the paper uses is the same name
+        (`same_name`: the acronym's key → the phrase's)."""
         text = doc_text(doc)
         title_end = text.find("\n\n")
         title = text[:title_end] if title_end > 0 else text
@@ -237,10 +262,32 @@ class NameDetector(BatchwiseComponent):
                     or self.entry_of[phrase] is not None):
                 continue  # "Learning Transferable ...", "Improved Techniques": no name; a catalog name: the catalog's
             guess = self._head_guess(words[-1])
-            if guess is None:
-                continue
-            for span in _new_uses(doc, text, phrase, taken):
-                yield span, self.key_of[span_text(span)], guess
+            uses = list(_new_uses(doc, text, phrase, taken))
+            if guess is None:  # no telling head word: what the abstract says of it, in any case ("we propose an
+                lowered = text.lower()  # online instance classifier refinement algorithm")
+                at_all = whole_word_occurrences(lowered, phrase.lower()) if len(lowered) == len(text) else []
+                lower_uses = [span for at in at_all if at > title_end
+                              and (span := _token_aligned(doc, at, at + len(phrase), taken)) is not None]
+                guess = next((g for span in lower_uses if (g := self.typer.context_guess(span, self.is_name))), None)
+                if guess is None:
+                    for span in uses + lower_uses:
+                        taken.discard((span.start, span.end))
+                    continue
+                uses += lower_uses
+            key = self.key_of[phrase]
+            if abbreviation := self._abbreviation_in(text, phrase):
+                same_name[self.key_of[abbreviation]] = key
+            for span in uses:
+                yield span, key, guess
+
+    @staticmethod
+    def _abbreviation_in(text: str, phrase: str) -> str | None:
+        """An acronym of the phrase that the paper uses ("... a Multi-Label Cluster Discrimination method named
+        MLCD"): the phrase and it are one name."""
+        for match in _SHORT_ACRONYM.finditer(text):
+            if match.group()[0] == phrase[0].upper() and best_long_form(match.group(), phrase) == phrase:
+                return match.group()
+        return None
 
     def _head_guess(self, head: str) -> TypeGuess | None:
         kind = self.typer.head_type(head)
@@ -274,6 +321,17 @@ class NameDetector(BatchwiseComponent):
             taken.add((span.start, span.end))
             yield span, self.key_of[span_text(span)], (self.typer.guess(span, self.is_name)
                                                        or TypeGuess("dataset", "a benchmark named by its year", 0.6))
+
+    def _language_pairs(self, doc: Doc, taken: set[tuple[int, int]]):
+        """A translation language pair ("English→German") is the data set of that translation direction; all its
+        spellings ("En-De", "English to German") are one name."""
+        text = doc_text(doc)
+        for pair in self.language_pairs.find(text, sentence_bounds(doc)):
+            span = doc.char_span(pair.start, pair.end, alignment_mode="contract")
+            if span is None or span.start_char != pair.start or (span.start, span.end) in taken:
+                continue
+            taken.add((span.start, span.end))
+            yield span, self.key_of[pair.name], TypeGuess("dataset", "a translation language pair", 0.8)
 
     def _introduced_names(self, doc: Doc, taken: set[tuple[int, int]]):
         """A capitalised name right after a proposal or naming verb ("We present Glimmer, a recipe that ...") is a
@@ -330,10 +388,15 @@ class NameDetector(BatchwiseComponent):
                 guess = None  # an acronym typed only by its ending is too weak
             found.append((span, self.key_of[span_text(span)], guess))
         found.extend(self._numbered_versions(doc))
+        found.extend(self._depth_variants(doc))
         taken = {(s.start, s.end) for s, _, _ in found} | {(s.start, s.end) for s, _ in catalog_spelled}
-        found.extend(self._title_phrases(doc, taken))
+        same_name: dict[str, str] = {}
+        found.extend(self._title_phrases(doc, taken, same_name))
         found.extend(self._year_named(doc, taken))
+        found.extend(self._language_pairs(doc, taken))
         found.extend(self._introduced_names(doc, taken))
+        if same_name:
+            found = [(span, same_name.get(key, key), guess) for span, key, guess in found]
         best = self._paper_types(found)
         spans, confidences, cues, untyped = [], [], [], []
         for span, key, guess in found:
@@ -356,11 +419,18 @@ class NameDetector(BatchwiseComponent):
 def _new_uses(doc: Doc, text: str, name: str, taken: set[tuple[int, int]]):
     """The token-aligned whole-word uses of `name` in the paper that no other candidate holds yet (marked taken)."""
     for start in whole_word_occurrences(text, name):
-        span = doc.char_span(start, start + len(name), alignment_mode="contract")
-        if span is None or span.start_char != start or (span.start, span.end) in taken:
-            continue
-        taken.add((span.start, span.end))
-        yield span
+        span = _token_aligned(doc, start, start + len(name), taken)
+        if span is not None:
+            yield span
+
+
+def _token_aligned(doc: Doc, start: int, end: int, taken: set[tuple[int, int]]) -> Span | None:
+    """The span of these characters if they are whole tokens that no other candidate holds yet (marked taken)."""
+    span = doc.char_span(start, end, alignment_mode="contract")
+    if span is None or span.start_char != start or span.end_char != end or (span.start, span.end) in taken:
+        return None
+    taken.add((span.start, span.end))
+    return span
 
 
 @Language.factory("paperkg_name_detector")

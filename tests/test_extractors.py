@@ -922,6 +922,8 @@ def types(found) -> dict[str, str]:
      "advance cross architecture knowledge distillation", None),
     ("The model also shows exceptional knowledge reasoning on hard questions.",
      "exceptional knowledge reasoning", None),
+    ("We formulate weakly supervised localization as ranking.",
+     "formulate weakly supervised localization", "weakly supervised localization"),
 ])
 def test_a_phrase_never_starts_with_a_preposition_a_verb_or_praise(nlp, abstract, absent, present):
     found = types(mentions(nlp, "A study", abstract))
@@ -1052,3 +1054,54 @@ def test_a_participle_after_a_comma_proposes_what_follows_it(nlp):
     found = relations(mentions(nlp, "A study", "We extend flow networks to games, proposing adversarial flow networks "
                                                "(AdvFlowNets) for two-player games."))
     assert found["adversarial flow networks"] == ("architecture", "proposes")  # (AdvFlowNets: the same entity)
+
+
+# ---------------------------------------------------------------- translation pairs, depths, title phrases by use
+
+@pytest.mark.parametrize("abstract, pairs", [
+    ("Our translation model gains 1.2 BLEU on English→Romanian and on the Chinese-English news task.",
+     {"English→Romanian": "English-Romanian", "Chinese-English": "Chinese-English"}),
+    ("We translate English to Japanese and report BLEU on WMT'19 En-De.",
+     {"English to Japanese": "English-Japanese", "En-De": "English-German"}),
+    ("We train translation systems for three language pairs: English Hindi, English Tamil and English Turkish.",
+     {"English Hindi": "English-Hindi", "English Tamil": "English-Tamil", "English Turkish": "English-Turkish"}),
+])
+def test_a_translation_language_pair_is_a_dataset_named_by_its_languages(nlp, abstract, pairs):
+    found = mentions(nlp, "A study", abstract)[1]
+    typed = {m.text: m for m in found if m.type == "dataset"}
+    for written, name in pairs.items():
+        assert written in typed
+        assert typed[written].key == nlp.get_pipe("paperkg_name_detector").key_of[name]
+
+
+def test_languages_outside_translation_or_side_by_side_without_it_are_not_pairs(nlp):
+    found = types(mentions(nlp, "A study", "Speakers of English German dialects were recorded; a French-German "
+                                           "team labelled the clips for speaker identification."))
+    assert not [text for text, kind in found.items() if "German" in text]
+
+
+def test_a_depth_named_family_after_a_layer_count_is_that_depth(nlp):
+    found = mentions(nlp, "A study", "A 110-layer ResNet and a 16-layer VGG beat a 2-layer LSTM; a 200-layer "
+                                     "residual network is deeper.")[1]
+    keys = {m.text: m.key for m in found if m.type == "architecture"}
+    key_of = nlp.get_pipe("paperkg_name_detector").key_of
+    assert keys["110-layer ResNet"] == key_of["ResNet-110"] and keys["16-layer VGG"] == key_of["VGG-16"]
+    assert keys["200-layer residual network"] == key_of["ResNet-200"]
+    assert "2-layer LSTM" not in keys and "LSTM" in keys  # an LSTM's depth is a setting, not a named model
+
+
+def test_a_title_phrase_without_a_type_word_is_typed_by_how_the_abstract_uses_it(nlp):
+    found = relations(mentions(nlp, "Robust Retrieval with Anchored Query Rewriting",
+                                "We propose an anchored query rewriting method that keeps the entities of a query."))
+    assert found["Anchored Query Rewriting"][0] == "method"
+    assert found["anchored query rewriting"][0] == "method"
+    untyped = relations(mentions(nlp, "Robust Retrieval with Anchored Query Rewriting",
+                                 "Queries are rewritten around their entities."))
+    assert "Anchored Query Rewriting" not in untyped
+
+
+def test_a_title_phrase_and_its_acronym_in_the_abstract_are_one_name(nlp):
+    found = mentions(nlp, "Gated Residual Mixing for Speech Enhancement",
+                     "We introduce a gated residual mixing method named GRM. GRM doubles the throughput.")[1]
+    keys = {m.text: m.key for m in found}
+    assert keys["Gated Residual Mixing"] == keys["gated residual mixing"] == keys["GRM"]
