@@ -9,7 +9,9 @@
 3. the dataset is a dataset mention inside the phrase ("87.8% ImageNet top-1"), the one a parenthesised result
    follows ("CIFAR10-C (8.5% error)"), the first after the result ("on ImageNet"), else the last before it;
 4. the method is the model a parenthesised result follows ("VAR (3.3 FID)"), the named subject of the verb that
-   reports it ("BossNet-T achieves"), or the paper's proposed model when the subject is "we", "our method" or "it".
+   reports it ("BossNet-T achieves"), or the paper's proposed model when the subject is "we", "our method" or "it";
+5. a result is the paper's own unless it is quoted for comparison: the old value of "from 27.3 to 28.4" or the
+   second of "81.2% vs. 79.0%", a clause that says so ("the previous best of 41.2 AP"), or another model's.
 Runs after `paperkg_relations`, whose `proposes` marks say which model is the paper's own.
 """
 
@@ -40,7 +42,8 @@ _LIST_GAP = re.compile(r"^[^.;]{0,70}$")
 _LIST_JOINER = re.compile(r",|\band\b|\bwhile\b")
 _LIST_BREAKER = re.compile(r"\b(?:better|faster|fewer|than|parameters|speed|times)\b", re.IGNORECASE)
 _BEFORE_GAP = re.compile(
-    r"^\s*[()]?\s*(?:(?:scores?|rate)\s+)?(?:(?:[a-z-]+\s+){0,5}?(?:approaches|reaches|is|was)\s+)?"
+    r"^\s*[()]?\s*(?:(?:scores?|rate)\s+)?(?:(?:on|in)\s+(?:the\s+)?[A-Z][\w.+-]*\s+(?=from\b))?"
+    r"(?:(?:[a-z-]+\s+){0,5}?(?:approaches|reaches|is|was)\s+)?"
     r"(?:(?:(?:improved|increased|raised|boosted|reduced|decreased|lowered|dropped|rose|went)\s+)?"
     r"from\s+\d[\d.,]*\s*(?:\\?%)?\s+to\s*|(?:of|=|:|to|at|to date\s*:)\s*)?"
     r"(?:about|around|approximately|only|just|nearly|over|above|up to|roughly|~)?\s*$")
@@ -56,6 +59,10 @@ _AFTER_GAP = re.compile(
     r"(?:(?:[A-Z][\w.+-]*|\d+[kK]?)\s+){0,3}$")
 _REPORTING_VERB = re.compile(r"\b(?:achiev\w*|obtain\w*|reach\w*|yield\w*|attain\w*|get\w*|gets|scor\w*|record\w*|"
                              r"set\w*|report\w*|improv\w*|reduc\w*|deliver\w*|demonstrat\w*|show\w*)\b", re.IGNORECASE)
+_FROM_VALUE = re.compile(r"\bfrom\s*$")  # "from 27.3 to 28.4": 27.3 is the baseline's
+_TO_VALUE = re.compile(r"\s*(?:\\?%)?\s*to\s+\d")
+_VERSUS_VALUE = re.compile(r"\b(?:vs\.?|versus)\s*$")  # "28.4 vs. 27.3"
+_CLAUSE_START = re.compile(r".*(?:[,;:(]|\b(?:while|whereas|but)\b)", re.DOTALL)
 _OWN_SUBJECT = re.compile(r"\b(?:we|our|it|this model|the proposed)\b", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:on|in|for|across|over)\b")
 _METHOD_TYPES = ("method", "architecture")
@@ -67,6 +74,7 @@ class _Number:
     end: int
     value: str
     unit: str
+    compared_with: int = 0  # a baseline's value: -1 the result before it ("28.4 vs. 27.3"), +1 after ("from 27.3 to")
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,7 @@ class ResultExtractor(BatchwiseComponent):
         self.not_after = CaselessPattern(cues["not_a_result_after"])
         self.not_before = CaselessPattern(cues["not_a_result_before"])
         self.difference_after_by = CaselessPattern(cues["difference_after_by"])
+        self.baseline_before = CaselessPattern(cues["baseline_before"])
 
     # -- finding metrics and numbers ------------------------------------------------------------------------
     def metrics(self, sentence: str) -> list[_Metric]:
@@ -133,6 +142,12 @@ class ResultExtractor(BatchwiseComponent):
             else:
                 lowered_after = lowered[match.end(): match.end() + 40]
                 lowered_before = lowered[before_start:match.start()]
+            compared_with = (1 if _FROM_VALUE.search(before) and _TO_VALUE.match(after)
+                             else -1 if _VERSUS_VALUE.search(before) else 0)
+            if compared_with and not self.not_after.match(after, lowered_after):
+                found.append(_Number(match.start(), match.end(), _canonical(value), unit, compared_with))
+                excluded_end = None
+                continue
             if (self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before)
                     or ("by " in before and self.difference_after_by.search(before, lowered_before))
                     or (excluded_end is not None and _LIST_CONTINUES.match(sentence[excluded_end:match.start()]))):
@@ -158,6 +173,17 @@ class ResultExtractor(BatchwiseComponent):
         return None
 
     def _paired(self, sentence: str, numbers: list[_Number], metrics: list[_Metric]):
+        """(number, metric, evidence start, evidence end) of each result; a baseline's value ("from 27.3 to") takes
+        the metric of the result it is compared with, and its own number as evidence."""
+        paired = self._results_paired(sentence, [n for n in numbers if not n.compared_with], metrics)
+        by_position = {numbers.index(number): (number, metric) for number, metric, _, _ in paired}
+        for index, number in enumerate(numbers):
+            partner = by_position.get(index + number.compared_with) if number.compared_with else None
+            if partner is not None and partner[0].unit == number.unit:
+                paired.append((number, partner[1], number.start, number.end))
+        return sorted(paired, key=lambda item: item[0].start)
+
+    def _results_paired(self, sentence: str, numbers: list[_Number], metrics: list[_Metric]):
         paired: list[tuple[_Number, _Metric, int, int]] = []
         for number in numbers:
             pair = self._pair(sentence, number, metrics)
@@ -203,6 +229,18 @@ class ResultExtractor(BatchwiseComponent):
             return own
         return subjects[-1] if subjects else None
 
+    def _quoted(self, sentence: str, start: int, method: Mention | None, own: Mention | None, offset: int) -> bool:
+        """Whether a result is quoted for comparison, not the paper's own: its clause says so ("the previous best
+        of 41.2 AP", "professional transcribers reach 5.9%"), or it is credited to another model than the paper's
+        ("outperforming VAR (3.3 FID)") when the paper names its own (else a named subject may be the paper's)."""
+        clause = _CLAUSE_START.match(sentence, 0, start)
+        if self.baseline_before.search(sentence[clause.end() if clause else 0:start], None):
+            return True
+        if method is None or method is own or method.relation == "proposes":
+            return False
+        before = sentence[max(0, method.start - offset - 6):method.start - offset].lower()
+        return own is not None and not before.endswith(("our ", "our"))
+
     def __call__(self, doc: Doc) -> Doc:
         mentions: list[Mention] = extension_value(doc, "kg_mentions") or []
         text, paper_id = doc_text(doc), doc_paper_id(doc)
@@ -227,11 +265,16 @@ class ResultExtractor(BatchwiseComponent):
             datasets = [m for m in in_sentence if m.type == "dataset"]
             models = [m for m in in_sentence if m.type in _METHOD_TYPES]
             paired = self._paired(sentence, numbers, metrics)
-            in_order = _respectively(sentence, paired, datasets, offset)
-            for index, (number, metric, start, end) in enumerate(paired):
+            stated = [item for item in paired if not item[0].compared_with]
+            in_order = _respectively(sentence, stated, datasets, offset)
+            dataset_of = {item[0].start: dataset for item, dataset in zip(stated, in_order)} if in_order else {}
+            for number, metric, start, end in paired:
                 start, end = start + offset, end + offset
-                dataset = in_order[index] if in_order else self._dataset(text, start, end, datasets, offset)
+                dataset = dataset_of.get(number.start) or self._dataset(text, start, end, datasets, offset)
                 method = self._method(text, number.start + offset, models, own, offset)
+                quoted = number.compared_with or self._quoted(sentence, number.start, method, own, offset)
+                if quoted and method is own:
+                    method = None  # a baseline's value is not the paper's own model's
                 key = (metric.name, number.value, dataset.text.lower() if dataset else None)
                 if key in seen:
                     continue
@@ -240,7 +283,7 @@ class ResultExtractor(BatchwiseComponent):
                     paper_id=paper_id, metric=metric.name, value=number.value, unit=number.unit, start=start, end=end,
                     text=text[start:end], sentence=sentence.strip(),
                     dataset_span=(dataset.start, dataset.end) if dataset else None,
-                    method_span=(method.start, method.end) if method else None))
+                    method_span=(method.start, method.end) if method else None, own=not quoted))
         set_extension_value(doc, "kg_results", results)
         return doc
 

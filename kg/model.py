@@ -95,6 +95,7 @@ class Result:
     dataset_id: str | None = None
     method_id: str | None = None
     confidence: float = 0.8
+    own: bool = True  # the paper's own result; False: a baseline's or another system's, quoted for comparison
 
     @property
     def number(self) -> float:

@@ -87,6 +87,7 @@ class LeaderboardRow:
     paper: PaperInfo
     text: str
     sentence: str
+    own: bool  # the paper's own result (False: a baseline's, quoted for comparison)
 
 
 @dataclass(frozen=True)
@@ -202,22 +203,23 @@ class KnowledgeGraph:
                 for m in sorted(link.mentions, key=lambda m: m.start)]
 
     # ------------------------------------------------------------------ results and entity relations
-    def results(self, dataset: str | None = None, metric: str | None = None,
-                method: str | None = None) -> list[LeaderboardRow]:
-        """Reported results, like a leaderboard: filtered by dataset, metric (case ignored) and method; best first
-        when one metric is asked for (lower is better for error-like metrics), else by metric and paper."""
+    def results(self, dataset: str | None = None, metric: str | None = None, method: str | None = None,
+                own: bool | None = None) -> list[LeaderboardRow]:
+        """Reported results, like a leaderboard: filtered by dataset, metric (case ignored), method and whether
+        they are the papers' own (`own=True`) or baselines' they quote (`own=False`); best first when one metric
+        is asked for (lower is better for error-like metrics), else by metric and paper."""
         dataset_id = self.entity(dataset).id if dataset else None
         method_id = self.entity(method).id if method else None
         rows = []
         for result in self.linked.results:
             if ((dataset_id and result.dataset_id != dataset_id) or (method_id and result.method_id != method_id)
-                    or (metric and result.metric.lower() != metric.lower())):
+                    or (metric and result.metric.lower() != metric.lower()) or (own is not None and result.own != own)):
                 continue
             rows.append(LeaderboardRow(
                 result.metric, result.number, result.unit,
                 self._entity_info(result.dataset_id) if result.dataset_id else None,
                 self._entity_info(result.method_id) if result.method_id else None,
-                self.paper(result.paper_id), result.text, result.sentence))
+                self.paper(result.paper_id), result.text, result.sentence, result.own))
         if metric:
             sign = 1 if _lower_is_better(metric) else -1
             return sorted(rows, key=lambda r: (sign * r.value, r.paper.title))

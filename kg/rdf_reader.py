@@ -135,16 +135,17 @@ def _span(mention: pyoxigraph.NamedNode | None) -> tuple[int, int] | None:
 def _results(store: pyoxigraph.Store) -> list[Result]:
     results = []
     for row in _rows(store, """SELECT ?p ?metric ?value ?unit ?dataset ?dm ?method ?mm ?start ?end ?text ?sentence
-            ?confidence WHERE { ?r a kg:Result ; kg:reportedIn ?p ; kg:metric ?metric ; kg:value ?value ;
+            ?confidence ?own WHERE { ?r a kg:Result ; kg:reportedIn ?p ; kg:metric ?metric ; kg:value ?value ;
                 kg:startChar ?start ; kg:endChar ?end ; kg:surfaceText ?text ; kg:sentence ?sentence ;
-                kg:confidence ?confidence . OPTIONAL { ?r kg:unit ?unit }
+                kg:confidence ?confidence . OPTIONAL { ?r kg:unit ?unit } OPTIONAL { ?r kg:ownResult ?own }
                 OPTIONAL { ?r kg:onDataset ?dataset ; kg:datasetMention ?dm }
                 OPTIONAL { ?r kg:achievedBy ?method ; kg:methodMention ?mm } }"""):
         results.append(Result(
             _local(row["p"], "paper"), row["metric"].value, row["value"].value, _value(row["unit"]) or "",
             int(row["start"].value), int(row["end"].value), row["text"].value, row["sentence"].value,
             _span(row["dm"]), _span(row["mm"]), _local(row["dataset"], "entity") if row["dataset"] else None,
-            _local(row["method"], "entity") if row["method"] else None, float(row["confidence"].value)))
+            _local(row["method"], "entity") if row["method"] else None, float(row["confidence"].value),
+            row["own"] is None or row["own"].value == "true"))
     return sorted(results, key=lambda r: (r.paper_id, r.start))
 
 

@@ -20,9 +20,11 @@ def linked_from(nlp, *abstracts: str, title: str = "A study"):
     return link(extract(papers, nlp), load_catalog())
 
 
-def rows(linked):
+def rows(linked, own: bool | None = None):
+    """(metric, value, unit, dataset, method) of each result; only the paper's own or only baselines' if asked."""
     label = {e.id: e.label for e in linked.entities.values()}
-    return [(r.metric, r.value, r.unit, label.get(r.dataset_id), label.get(r.method_id)) for r in linked.results]
+    return [(r.metric, r.value, r.unit, label.get(r.dataset_id), label.get(r.method_id)) for r in linked.results
+            if own is None or r.own == own]
 
 
 @pytest.mark.parametrize("abstract, expected", [
@@ -84,13 +86,15 @@ def test_results_and_entity_relations_reach_rdf_and_mentions_jsonl(seeds_exports
     prefix = "PREFIX kg: <https://w3id.org/paperkg/ontology#> "
     count = next(iter(store.query(prefix + "SELECT (COUNT(?r) AS ?n) WHERE { ?r a kg:Result }")))["n"].value
     assert int(count) == len(linked.results)
+    baselines = next(iter(store.query(prefix + "SELECT (COUNT(?r) AS ?n) WHERE { ?r kg:ownResult false }")))["n"]
+    assert 0 < int(baselines.value) == sum(not r.own for r in linked.results) < len(linked.results)
     statements = store.query(prefix + "SELECT ?s ?m WHERE { ?s a kg:Statement ; kg:subjectMention ?m . "
                                       "FILTER NOT EXISTS { ?m a kg:Mention } }")
     assert list(statements) == []  # every statement points at a real mention
     text = {p.id: p.text for p in linked.papers}
     records = [json.loads(line) for line in (out / "mentions.jsonl").read_text().splitlines()]
-    written = [(r["id"], x["metric"], x["value"]) for r in records for x in r["results"]]
-    assert sorted(written) == sorted((r.paper_id, r.metric, r.value) for r in linked.results)
+    written = [(r["id"], x["metric"], x["value"], x["own"]) for r in records for x in r["results"]]
+    assert sorted(written) == sorted((r.paper_id, r.metric, r.value, r.own) for r in linked.results)
     for record in records:
         for result in record["results"]:
             assert text[record["id"]][result["start"]:result["end"]] == result["text"]
@@ -145,7 +149,8 @@ def test_extraction_stamps_each_record_with_its_paper_and_a_bare_string_with_non
      [("human-normalized score", "230", "%")]),
 ])
 def test_results_across_fields(nlp, abstract, expected):
-    assert [(metric, value, unit) for metric, value, unit, _, _ in rows(linked_from(nlp, abstract))] == expected
+    assert [(metric, value, unit) for metric, value, unit, _, _ in rows(linked_from(nlp, abstract), own=True)] == \
+        expected
 
 
 def test_datasets_pair_with_values_respectively(nlp):
@@ -167,11 +172,28 @@ def test_differences_across_fields_are_not_results(nlp, abstract):
                                                                              "40.3", "39")]
 
 
-def test_a_list_of_improvements_from_baselines_keeps_the_new_values(nlp):
+def test_a_list_of_improvements_from_baselines_keeps_new_values_as_own_and_old_as_baselines(nlp):
     linked = linked_from(nlp, "We improve perplexity from 1.06 to 0.99 on enwik8, from 1.13 to 1.08 on text8 and from "
                               "20.5 to 18.3 on WikiText-103. Rank-1 accuracy is improved from 55.3% to 80.5% for "
                               "CaffeNet, and from 73.8% to 82.3% for ResNet-50. We get 22.5 BLEU, 5.5 points more "
                               "than before.")
-    assert [(metric, value) for metric, value, _, _, _ in rows(linked)] == [
+    assert [(metric, value) for metric, value, _, _, _ in rows(linked, own=True)] == [
         ("perplexity", "0.99"), ("perplexity", "1.08"), ("perplexity", "18.3"), ("rank-1 accuracy", "80.5"),
         ("rank-1 accuracy", "82.3"), ("BLEU", "22.5")]
+    assert [(metric, value, dataset) for metric, value, _, dataset, _ in rows(linked, own=False)] == [
+        ("perplexity", "1.06", "enwik8"), ("perplexity", "1.13", "text8"), ("perplexity", "20.5", "WikiText-103"),
+        ("rank-1 accuracy", "55.3", None), ("rank-1 accuracy", "73.8", None)]
+
+
+@pytest.mark.parametrize("abstract, own, baselines", [
+    ("Our FlowGen reaches 2.1 FID on ImageNet, outperforming DiT (2.27 FID).", ["2.1"], ["2.27"]),
+    ("Compared to the previous best of 41.2 AP, we obtain 43.5 AP on COCO.", ["43.5"], ["41.2"]),
+    ("Professional transcribers reach a WER of 5.9%, while our system reaches a WER of 5.8%.", ["5.8"], ["5.9"]),
+    ("Our model gets 81.2% top-1 accuracy vs. 79.0% on ImageNet.", ["81.2"], ["79"]),
+    ("We raise accuracy on SST-2 from 91.3% to 93.0%.", ["93"], ["91.3"]),
+])
+def test_a_result_quoted_for_comparison_is_a_baselines_not_the_papers_own(nlp, abstract, own, baselines):
+    linked = linked_from(nlp, abstract)
+    assert [value for _, value, _, _, _ in rows(linked, own=True)] == own
+    assert [value for _, value, _, _, _ in rows(linked, own=False)] == baselines
+    assert all(r.method_id is None for r in linked.results if not r.own and "DiT" not in r.sentence)

@@ -277,6 +277,7 @@ def test_leaderboard_query_matches_the_python_leaderboard(exports, graph):
     result = kg.sparql(f"@{query_file('15')}", data=exports)
     python = graph.results(dataset="ImageNet", metric="FID")
     assert [float(v) for v in column(result, "value")] == [row.value for row in python]
+    assert [v == "true" for v in column(result, "own")] == [row.own for row in python]
     assert [float(v) for v in column(result, "value")] == sorted(float(v) for v in column(result, "value"))
     best = python[0]
     assert best.metric == "FID" and best.dataset.label == "ImageNet"

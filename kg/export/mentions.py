@@ -26,7 +26,7 @@ def paper_record(item: LinkedPaper, entities: dict[str, Entity]) -> dict:
             "start": mention.start, "end": mention.end, "text": mention.text, "relation": mention.relation,
             "extractor": mention.extractor, "confidence": mention.confidence, "cue": mention.cue})
     results = [{"metric": r.metric, "value": r.value, "unit": r.unit, "dataset": r.dataset_id, "method": r.method_id,
-                "start": r.start, "end": r.end, "text": r.text} for r in item.results]
+                "own": r.own, "start": r.start, "end": r.end, "text": r.text} for r in item.results]
     statements = [{"source": r.source_id, "relation": r.relation, "target": r.target_id, "cue": r.cue,
                    "confidence": r.confidence} for r in item.entity_relations]
     return {"id": paper.id, "title": paper.title, "url": paper.url, "date": paper.date,

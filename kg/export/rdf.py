@@ -68,9 +68,9 @@ class Vocabulary:
         for name in ("inPaper", "denotes", "supports", "startChar", "endChar", "surfaceText", "sentence",
                      "extractor", "confidence", "cue", "statedIn", "subjectEntity", "objectEntity", "subjectMention",
                      "objectMention", "statesRelation", "reportedIn", "metric", "value", "unit", "onDataset",
-                     "datasetMention", "achievedBy", "methodMention"):
+                     "datasetMention", "achievedBy", "methodMention", "ownResult"):
             setattr(self, name, kg(name))
-        self.integer, self.decimal = syntax.integer, syntax.decimal
+        self.integer, self.decimal, self.boolean = syntax.integer, syntax.decimal, syntax.boolean
         self._confidences: dict[float, str] = {}
         self._names: dict[str, str] = {}
         # a mention node's statements, filled in whole (`BLOCK`): objects in this order, then the cue if any
@@ -216,6 +216,7 @@ def _result_triples(result: Result, V: Vocabulary) -> Iterator[tuple[str, str, s
     yield node, V.surfaceText, quoted(result.text)
     yield node, V.sentence, quoted(result.sentence)
     yield node, V.confidence, V.confidence_value(result.confidence)
+    yield node, V.ownResult, V.boolean(result.own)
 
 
 def entity_triples(entities: dict[str, Entity], V: Vocabulary) -> Iterator[tuple[str, str, str]]:

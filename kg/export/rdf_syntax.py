@@ -66,6 +66,9 @@ class NTriples:
     def decimal(self, lexical: str) -> str:
         return f"{quoted(lexical)}^^<{XSD_NS}decimal>"
 
+    def boolean(self, value: bool) -> str:
+        return f'"{str(value).lower()}"^^<{XSD_NS}boolean>'
+
     def statements(self, triples: Iterable[tuple[str, str, str]]) -> str:
         """One line a triple; a `BLOCK` triple's object is its subject's lines, already written."""
         return "".join([o if p == BLOCK else f"{s} {p} {o} .\n" for s, p, o in triples])
@@ -93,6 +96,9 @@ class Turtle:
 
     def decimal(self, lexical: str) -> str:
         return lexical if _TURTLE_DECIMAL.fullmatch(lexical) else f"{quoted(lexical)}^^{self._decimal_type}"
+
+    def boolean(self, value: bool) -> str:
+        return str(value).lower()  # Turtle's `true` / `false`
 
     def statements(self, triples: Iterable[tuple[str, str, str]]) -> str:
         """Consecutive triples of one subject share it (`;`), and of one predicate too (`,`)."""
