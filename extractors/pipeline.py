@@ -15,6 +15,7 @@ from extractors import (  # noqa: F401
     architecture_phrases,
     catalog_matcher,
     entity_relations,
+    measurements,
     mention_resolver,
     method_phrases,
     name_detector,
@@ -29,7 +30,7 @@ from extractors.spans import keep_text
 COMPONENTS = ("paperkg_catalog_matcher", "paperkg_abbreviations", "paperkg_name_detector",
               "paperkg_task_phrases", "paperkg_method_phrases", "paperkg_architecture_phrases",
               "paperkg_mention_resolver", "paperkg_relations",
-              "paperkg_results", "paperkg_entity_relations")
+              "paperkg_results", "paperkg_measurements", "paperkg_entity_relations")
 
 
 # English tokenisation keeps the period in "LAION-5B." or "ADE20K." (it looks like an abbreviation); names end

@@ -62,7 +62,7 @@ _REPORTING_VERB = re.compile(r"\b(?:achiev\w*|obtain\w*|reach\w*|yield\w*|attain
 _FROM_VALUE = re.compile(r"\bfrom\s*$")  # "from 27.3 to 28.4": 27.3 is the baseline's
 _TO_VALUE = re.compile(r"\s*(?:\\?%)?\s*to\s+\d")
 _VERSUS_VALUE = re.compile(r"\b(?:vs\.?|versus)\s*$")  # "28.4 vs. 27.3"
-_CLAUSE_START = re.compile(r".*(?:[,;:(]|\b(?:while|whereas|but)\b)", re.DOTALL)
+CLAUSE_START = re.compile(r".*(?:[,;:(]|\b(?:while|whereas|but)\b)", re.DOTALL)
 _OWN_SUBJECT = re.compile(r"\b(?:we|our|it|this model|the proposed)\b", re.IGNORECASE)
 _PREPOSITION = re.compile(r"\b(?:on|in|for|across|over)\b")
 _METHOD_TYPES = ("method", "architecture")
@@ -145,7 +145,7 @@ class ResultExtractor(BatchwiseComponent):
             compared_with = (1 if _FROM_VALUE.search(before) and _TO_VALUE.match(after)
                              else -1 if _VERSUS_VALUE.search(before) else 0)
             if compared_with and not self.not_after.match(after, lowered_after):
-                found.append(_Number(match.start(), match.end(), _canonical(value), unit, compared_with))
+                found.append(_Number(match.start(), match.end(), canonical_number(value), unit, compared_with))
                 excluded_end = None
                 continue
             if (self.not_after.match(after, lowered_after) or self.not_before.search(before, lowered_before)
@@ -156,7 +156,7 @@ class ResultExtractor(BatchwiseComponent):
                 excluded_end = match.end() if sentence[match.start() - 1:match.start()] in ("", " ", "(") else None
                 continue
             excluded_end = None
-            found.append(_Number(match.start(), match.end(), _canonical(value), unit))
+            found.append(_Number(match.start(), match.end(), canonical_number(value), unit))
         return found
 
     # -- pairing ----------------------------------------------------------------------------------------------
@@ -214,26 +214,11 @@ class ResultExtractor(BatchwiseComponent):
         before = [m for m in datasets if m.end <= start]
         return before[-1] if before else None
 
-    @staticmethod
-    def _method(text: str, start: int, models: list[Mention], own: Mention | None,
-                sentence_start: int) -> Mention | None:
-        hit = _named_before_parenthesis(text, sentence_start, start, models)
-        if hit is not None:
-            return hit
-        verbs = list(_REPORTING_VERB.finditer(text, sentence_start, start))
-        if not verbs:
-            return own if _OWN_SUBJECT.search(text, sentence_start, start) else None
-        verb_start = verbs[0].start()
-        subjects = [m for m in models if m.end <= verb_start]
-        if _OWN_SUBJECT.search(text, subjects[-1].end if subjects else sentence_start, verb_start):
-            return own
-        return subjects[-1] if subjects else None
-
     def _quoted(self, sentence: str, start: int, method: Mention | None, own: Mention | None, offset: int) -> bool:
         """Whether a result is quoted for comparison, not the paper's own: its clause says so ("the previous best
         of 41.2 AP", "professional transcribers reach 5.9%"), or it is credited to another model than the paper's
         ("outperforming VAR (3.3 FID)") when the paper names its own (else a named subject may be the paper's)."""
-        clause = _CLAUSE_START.match(sentence, 0, start)
+        clause = CLAUSE_START.match(sentence, 0, start)
         if self.baseline_before.search(sentence[clause.end() if clause else 0:start], None):
             return True
         if method is None or method is own or method.relation == "proposes":
@@ -271,7 +256,7 @@ class ResultExtractor(BatchwiseComponent):
             for number, metric, start, end in paired:
                 start, end = start + offset, end + offset
                 dataset = dataset_of.get(number.start) or self._dataset(text, start, end, datasets, offset)
-                method = self._method(text, number.start + offset, models, own, offset)
+                method = credited_model(text, number.start + offset, models, own, offset)
                 quoted = number.compared_with or self._quoted(sentence, number.start, method, own, offset)
                 if quoted and method is own:
                     method = None  # a baseline's value is not the paper's own model's
@@ -286,6 +271,24 @@ class ResultExtractor(BatchwiseComponent):
                     method_span=(method.start, method.end) if method else None, own=not quoted))
         set_extension_value(doc, "kg_results", results)
         return doc
+
+
+def credited_model(text: str, start: int, models: list[Mention], own: Mention | None, sentence_start: int,
+                   verb: re.Pattern[str] = _REPORTING_VERB) -> Mention | None:
+    """The model a number at `start` belongs to: the one its parenthesis follows ("VAR (3.3 FID)"), the named subject
+    of the verb that reports it ("BossNet-T achieves"), or the paper's own (`own`) when the subject is "we", "our
+    method" or "it". `verb`: the verbs that report a number (results: "achieves", "reaches", ...)."""
+    hit = _named_before_parenthesis(text, sentence_start, start, models)
+    if hit is not None:
+        return hit
+    verbs = list(verb.finditer(text, sentence_start, start))
+    if not verbs:
+        return own if _OWN_SUBJECT.search(text, sentence_start, start) else None
+    verb_start = verbs[0].start()
+    subjects = [m for m in models if m.end <= verb_start]
+    if _OWN_SUBJECT.search(text, subjects[-1].end if subjects else sentence_start, verb_start):
+        return own
+    return subjects[-1] if subjects else None
 
 
 def _has_digit(sentence: str) -> bool:
@@ -316,7 +319,7 @@ def _named_before_parenthesis(text: str, sentence_start: int, start: int, mentio
     return next((m for m in mentions if 0 <= paren - m.end <= 1), None)
 
 
-def _canonical(number: str) -> str:
+def canonical_number(number: str) -> str:
     """The canonical xsd:decimal form, so the value reads back from RDF unchanged ("1.70" → "1.7", "3,100" →
     "3100"); the text as written stays in the result's surface text."""
     return format(Decimal(number.replace(",", "")).normalize(), "f")

@@ -187,7 +187,7 @@ def group_entries(doc: Doc, name: str) -> list[tuple[int, int, str, str, float, 
             in zip(group_offsets(doc, name), attrs.get("confidences", []), attrs.get("cues", []), strict=True)]
 
 
-EXTENSIONS = ("kg_mentions", "kg_results", "kg_entity_relations")
+EXTENSIONS = ("kg_mentions", "kg_results", "kg_measurements", "kg_entity_relations")
 
 
 def register_extensions() -> None:

@@ -111,7 +111,9 @@ def _print_summary(summary, seconds: float, update: bool, workers: str) -> None:
     table.add_row("entity relations", f"{sum(relations.values())}: " + ", ".join(
         f"{k} {relations[k]}" for k in ("evaluated_on", "applied_to")))
     table.add_row("results", f"{aggregates.results} in {aggregates.papers_with_results} papers "
-                             f"({aggregates.results_with_dataset} with a dataset)")
+                             f"({aggregates.results_with_dataset} with a dataset; {aggregates.baseline_results} "
+                             f"quoted from baselines)")
+    table.add_row("costs and settings", str(aggregates.measurements))
     table.add_row("files written", "\n".join(str(f) for f in summary.files))
     table.add_row("workers", workers)
     table.add_row("stage seconds", ", ".join(f"{k} {v:.2f}" for k, v in summary.seconds.items()))

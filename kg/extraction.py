@@ -4,12 +4,12 @@ filled in."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spacy.language import Language
 
 from extractors.spans import extension_value, keep_paper_id
-from kg.model import EntityRelation, Mention, Paper, Result, evolve
+from kg.model import EntityRelation, Measurement, Mention, Paper, Result, evolve
 
 
 @dataclass
@@ -18,6 +18,7 @@ class PaperExtraction:
     mentions: list[Mention]
     results: list[Result]
     relations: list[EntityRelation]
+    measurements: list[Measurement] = field(default_factory=list)
 
 
 def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
@@ -30,9 +31,10 @@ def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
         mentions = _of_paper(extension_value(doc, "kg_mentions"), paper.id)
         results = _of_paper(extension_value(doc, "kg_results"), paper.id)
         relations = _of_paper(extension_value(doc, "kg_entity_relations"), paper.id)
+        measurements = _of_paper(extension_value(doc, "kg_measurements"), paper.id)
         if on_paper is not None:
             on_paper()
-        yield PaperExtraction(paper, mentions, results, relations)
+        yield PaperExtraction(paper, mentions, results, relations, measurements)
 
 
 def _of_paper(records: list | None, paper_id: str) -> list:

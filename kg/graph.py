@@ -103,6 +103,8 @@ class PaperFacts:
     statements: tuple[tuple[str, str, str], ...]  # (source, relation, target)
     results: int
     results_with_dataset: int
+    baseline_results: int  # results quoted for comparison, not the paper's own
+    measurements: int  # costs and settings
     view: tuple[Paper, tuple[Link, ...]] | ShippedView | None
 
     def shipped(self) -> PaperFacts:
@@ -114,7 +116,7 @@ class PaperFacts:
         view = ShippedView(tuple([(link.entity_id, link.relation) for link in links]),
                            pickle.dumps((paper, drawn), protocol=pickle.HIGHEST_PROTOCOL))
         return PaperFacts(self.paper_id, self.entity_ids, self.relations, self.statements, self.results,
-                          self.results_with_dataset, view)
+                          self.results_with_dataset, self.baseline_results, self.measurements, view)
 
 
 ViewCutoff = tuple[int, str]  # (-links, paper id): the rank of the view's last candidate; lower ranks better
@@ -127,6 +129,7 @@ def paper_facts(item: LinkedPaper, view_cutoff: ViewCutoff | None) -> PaperFacts
                       tuple(link.relation for link in item.links),
                       tuple((r.source_id, r.relation, r.target_id) for r in item.entity_relations),
                       len(item.results), sum(1 for r in item.results if r.dataset_id),
+                      sum(1 for r in item.results if not r.own), len(item.measurements),
                       (item.paper, tuple(item.links)) if keep_view else None)
 
 
@@ -149,6 +152,8 @@ class GraphAggregates:
         self.results = 0
         self.papers_with_results = 0
         self.results_with_dataset = 0
+        self.baseline_results = 0
+        self.measurements = 0
         self._view_size = view_size
         self._view_papers: list[tuple[int, str, tuple[Paper, tuple[Link, ...]] | ShippedView]] = []
         self._view_cutoff: ViewCutoff = _ANY_PAPER  # a paper ranked after it can no longer make the view
@@ -185,6 +190,8 @@ class GraphAggregates:
         self.results += sum(paper.results for paper in facts)
         self.papers_with_results += sum(1 for paper in facts if paper.results)
         self.results_with_dataset += sum(paper.results_with_dataset for paper in facts)
+        self.baseline_results += sum(paper.baseline_results for paper in facts)
+        self.measurements += sum(paper.measurements for paper in facts)
         for paper in facts:
             if paper.view is not None:
                 self._add_view_candidate(paper)

@@ -25,8 +25,8 @@ from typing import NamedTuple
 
 from kg.catalog import Catalog, CatalogEntry
 from kg.extraction import PaperExtraction
-from kg.model import (ENTITY_TYPES, RELATIONS, STRONG_TYPE_CUE, Entity, EntityRelation, Link, Mention, Paper, Result,
-                      evolve)
+from kg.model import (ENTITY_TYPES, RELATIONS, STRONG_TYPE_CUE, Entity, EntityRelation, Link, Measurement, Mention,
+                      Paper, Result, evolve)
 from kg.names import is_acronym, normalise_name, slugify
 
 MODEL_TYPES = ("method", "architecture")
@@ -43,6 +43,7 @@ class LinkedPaper:
     mentions: list[tuple[str, Mention]]  # every linked mention in text order, with its entity id
     results: list[Result]  # reported results, dataset and method entity ids filled in where a mention names them
     entity_relations: list[EntityRelation]  # evaluated_on / applied_to read from its sentences, one per pair
+    measurements: list[Measurement] = field(default_factory=list)  # costs and settings, method ids filled in
 
 
 @dataclass
@@ -58,6 +59,8 @@ class LinkedGraph:
     results: list[Result] = field(default_factory=list)
     # entity → entity relations read from sentences (evaluated_on, applied_to), one per paper and pair
     entity_relations: list[EntityRelation] = field(default_factory=list)
+    # costs and settings the papers state, with the method entity ids filled in
+    measurements: list[Measurement] = field(default_factory=list)
 
     @classmethod
     def collect(cls, entities: dict[str, Entity], linked_papers: Iterable[LinkedPaper]) -> LinkedGraph:
@@ -68,20 +71,23 @@ class LinkedGraph:
             graph.mentions_by_paper[item.paper.id] = item.mentions
             graph.results.extend(item.results)
             graph.entity_relations.extend(item.entity_relations)
+            graph.measurements.extend(item.measurements)
         return graph
 
     def per_paper(self) -> Iterator[LinkedPaper]:
         """The graph again as one LinkedPaper per paper, in paper order."""
-        links, results, relations = defaultdict(list), defaultdict(list), defaultdict(list)
+        links, results, relations, measured = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
         for found in self.links:
             links[found.paper_id].append(found)
         for result in self.results:
             results[result.paper_id].append(result)
         for relation in self.entity_relations:
             relations[relation.paper_id].append(relation)
+        for measurement in self.measurements:
+            measured[measurement.paper_id].append(measurement)
         for paper in self.papers:
             yield LinkedPaper(paper, links[paper.id], self.mentions_by_paper.get(paper.id, []), results[paper.id],
-                              relations[paper.id])
+                              relations[paper.id], measured[paper.id])
 
 
 class NameObservation(NamedTuple):
@@ -260,7 +266,8 @@ class Linker:
             links.append(Link(paper.id, entity_id, relation, tuple(found)))
         by_span = {(m.start, m.end): entity_id for entity_id, m in mentions}
         return LinkedPaper(paper, links, mentions, self._linked_results(extraction.results, by_span, entities),
-                           self._linked_relations(extraction.relations, by_span, entities))
+                           self._linked_relations(extraction.relations, by_span, entities),
+                           self._linked_measurements(extraction.measurements, by_span, entities))
 
     @staticmethod
     def _linked_relations(relations: Iterable[EntityRelation], by_span: dict[tuple[int, int], str],
@@ -278,6 +285,18 @@ class Linker:
                 linked.setdefault((relation.paper_id, source, relation.relation, target),
                                   evolve(relation, source_id=source, target_id=target))
         return [linked[key] for key in sorted(linked)]  # (paper, source, relation, target) order
+
+    @staticmethod
+    def _linked_measurements(measurements: Iterable[Measurement], by_span: dict[tuple[int, int], str],
+                             entities: dict[str, Entity]) -> list[Measurement]:
+        """Each cost or setting with the entity id of the model its sentence credits (a method or architecture)."""
+        linked = []
+        for measurement in measurements:
+            method = by_span.get(measurement.method_span) if measurement.method_span else None
+            method = method if method and entities[method].type in MODEL_TYPES else None
+            linked.append(evolve(measurement, method_id=method,
+                                  method_span=measurement.method_span if method else None))
+        return sorted(linked, key=lambda m: m.start)
 
     @staticmethod
     def _linked_results(results: Iterable[Result], by_span: dict[tuple[int, int], str],

@@ -103,6 +103,25 @@ class Result:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """A cost or a setting a paper states, kept apart from its results: "5.7M parameters", "26 ms", "NFE=2",
+    "a guidance scale of 1.5" → kind "cost" or "setting", quantity (canonical: data/measurements.json), value and
+    unit, with the model the sentence credits (its mention span; the linker fills in the entity id)."""
+
+    paper_id: str
+    kind: str  # "cost" or "setting"
+    quantity: str
+    value: str
+    unit: str
+    start: int
+    end: int
+    text: str
+    sentence: str
+    method_span: tuple[int, int] | None = None
+    method_id: str | None = None
+
+
+@dataclass(frozen=True)
 class EntityRelation:
     """"BossNet-T achieves 82.5% on ImageNet" → BossNet-T evaluated_on ImageNet, with the sentence as evidence.
     The spans are the two mentions' (start, end); the linker fills in their entity ids."""

@@ -91,6 +91,18 @@ class LeaderboardRow:
 
 
 @dataclass(frozen=True)
+class MeasurementRow:
+    kind: str  # "cost" or "setting"
+    quantity: str
+    value: float
+    unit: str
+    method: EntityInfo | None
+    paper: PaperInfo
+    text: str
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Related:
     entity: EntityInfo
     relation: str
@@ -203,6 +215,22 @@ class KnowledgeGraph:
                 for m in sorted(link.mentions, key=lambda m: m.start)]
 
     # ------------------------------------------------------------------ results and entity relations
+    def measurements(self, quantity: str | None = None, method: str | None = None,
+                     kind: str | None = None) -> list[MeasurementRow]:
+        """Costs ("parameters", "FLOPs", "latency", ...) and settings ("sampling steps", "resolution", ...) the
+        papers state, filtered by quantity (case ignored), method and kind ("cost" or "setting"); smallest first
+        when one quantity is asked for, else by quantity and paper."""
+        method_id = self.entity(method).id if method else None
+        rows = [MeasurementRow(m.kind, m.quantity, float(m.value), m.unit,
+                               self._entity_info(m.method_id) if m.method_id else None, self.paper(m.paper_id), m.text,
+                               m.sentence)
+                for m in self.linked.measurements
+                if not ((quantity and m.quantity.lower() != quantity.lower()) or (kind and m.kind != kind)
+                        or (method_id and m.method_id != method_id))]
+        if quantity:
+            return sorted(rows, key=lambda r: (r.unit, r.value, r.paper.title))
+        return sorted(rows, key=lambda r: (r.quantity.lower(), r.paper.title, r.value))
+
     def results(self, dataset: str | None = None, metric: str | None = None, method: str | None = None,
                 own: bool | None = None) -> list[LeaderboardRow]:
         """Reported results, like a leaderboard: filtered by dataset, metric (case ignored), method and whether

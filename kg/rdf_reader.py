@@ -15,7 +15,7 @@ import pyoxigraph
 from kg.export.rdf import ENTITY_RELATION_PROPERTIES, KG_NS as KG, RDF_FORMATS, RELATION_PROPERTIES, RES_NS as RES
 from kg.linking import LinkedGraph
 from kg.output_folder import OutputFolder
-from kg.model import Entity, EntityRelation, Link, Mention, Paper, Result, Source
+from kg.model import Entity, EntityRelation, Link, Measurement, Mention, Paper, Result, Source
 
 _FORMATS = {".ttl": pyoxigraph.RdfFormat.TURTLE, ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
             ".jsonld": pyoxigraph.RdfFormat.JSON_LD, ".rdf": pyoxigraph.RdfFormat.RDF_XML}
@@ -121,7 +121,8 @@ def from_store(store: pyoxigraph.Store) -> LinkedGraph:
     for link in links:
         by_paper[link.paper_id].extend((link.entity_id, m) for m in link.mentions)
     mentions_by_paper = {pid: sorted(items, key=lambda item: item[1].start) for pid, items in by_paper.items()}
-    return LinkedGraph(papers, entities, links, mentions_by_paper, _results(store), _entity_relations(store))
+    return LinkedGraph(papers, entities, links, mentions_by_paper, _results(store), _entity_relations(store),
+                       _measurements(store))
 
 
 def _span(mention: pyoxigraph.NamedNode | None) -> tuple[int, int] | None:
@@ -147,6 +148,20 @@ def _results(store: pyoxigraph.Store) -> list[Result]:
             _local(row["method"], "entity") if row["method"] else None, float(row["confidence"].value),
             row["own"] is None or row["own"].value == "true"))
     return sorted(results, key=lambda r: (r.paper_id, r.start))
+
+
+def _measurements(store: pyoxigraph.Store) -> list[Measurement]:
+    measured = []
+    for row in _rows(store, """SELECT ?class ?p ?quantity ?value ?unit ?method ?mm ?start ?end ?text ?sentence WHERE {
+            VALUES ?class { kg:Cost kg:Setting } ?m a ?class ; kg:reportedIn ?p ; kg:quantity ?quantity ;
+                kg:value ?value ; kg:startChar ?start ; kg:endChar ?end ; kg:surfaceText ?text ; kg:sentence ?sentence .
+                OPTIONAL { ?m kg:unit ?unit } OPTIONAL { ?m kg:achievedBy ?method ; kg:methodMention ?mm } }"""):
+        measured.append(Measurement(
+            _local(row["p"], "paper"), "cost" if row["class"].value.endswith("Cost") else "setting",
+            row["quantity"].value, row["value"].value, _value(row["unit"]) or "", int(row["start"].value),
+            int(row["end"].value), row["text"].value, row["sentence"].value, _span(row["mm"]),
+            _local(row["method"], "entity") if row["method"] else None))
+    return sorted(measured, key=lambda m: (m.paper_id, m.start))
 
 
 def _entity_relations(store: pyoxigraph.Store) -> list[EntityRelation]:

@@ -197,3 +197,52 @@ def test_a_result_quoted_for_comparison_is_a_baselines_not_the_papers_own(nlp, a
     assert [value for _, value, _, _, _ in rows(linked, own=True)] == own
     assert [value for _, value, _, _, _ in rows(linked, own=False)] == baselines
     assert all(r.method_id is None for r in linked.results if not r.own and "DiT" not in r.sentence)
+
+
+# ---------------------------------------------------------------- costs and settings, kept apart from results
+
+@pytest.mark.parametrize("abstract, expected", [
+    ("Our TinyDet has 5.7M parameters and 12.3 GFLOPs, and runs at 155 FPS with a latency of 26 ms.",
+     [("cost", "parameters", "5.7", "M"), ("cost", "FLOPs", "12.3", "GFLOPs"), ("cost", "throughput", "155", "FPS"),
+      ("cost", "latency", "26", "ms")]),
+    ("The model is 3.1× faster than its teacher and was trained in 8 GPU days on 24 GB of GPU memory.",
+     [("cost", "speed-up", "3.1", "×"), ("cost", "training time", "8", "GPU days"), ("cost", "memory", "24", "GB")]),
+    ("With NFE=2 and a guidance scale of 1.5 at 256×256, a batch size of 1,024 and 300 epochs it reaches 2.1 FID.",
+     [("setting", "sampling steps", "2", ""), ("setting", "guidance scale", "1.5", ""),
+      ("setting", "resolution", "256", "px"), ("setting", "batch size", "1024", ""), ("setting", "epochs", "300", "")]),
+    ("A 1.3B model matches a model with 7 billion parameters.",
+     [("cost", "parameters", "1.3", "B"), ("cost", "parameters", "7", "B")]),
+])
+def test_costs_and_settings_are_stored_as_such_and_not_as_results(nlp, abstract, expected):
+    linked = linked_from(nlp, abstract)
+    assert [(m.kind, m.quantity, m.value, m.unit) for m in linked.measurements] == expected
+    assert {r.value for r in linked.results} <= {"2.1"}
+
+
+def test_a_cost_belongs_to_the_model_the_sentence_credits(nlp):
+    linked = linked_from(nlp, "We propose TinyDet, a detector for phones. TinyDet has 5.7M parameters, while "
+                              "ResNet-50 has 25.6M parameters.")
+    label = {e.id: e.label for e in linked.entities.values()}
+    assert [(m.value, label.get(m.method_id)) for m in linked.measurements] == [("5.7", "TinyDet"),
+                                                                                 ("25.6", "ResNet-50")]
+
+
+def test_costs_and_settings_reach_rdf_mentions_jsonl_and_the_query_layer(seeds_exports):
+    import kg
+    built, out = seeds_exports
+    measured = built.linked.measurements
+    assert {m.kind for m in measured} == {"cost", "setting"}
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(out / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    prefix = "PREFIX kg: <https://w3id.org/paperkg/ontology#> "
+    for kind, rdf_class in (("cost", "kg:Cost"), ("setting", "kg:Setting")):
+        count = next(iter(store.query(prefix + f"SELECT (COUNT(?m) AS ?n) WHERE {{ ?m a {rdf_class} }}")))["n"]
+        assert int(count.value) == sum(m.kind == kind for m in measured) > 0
+    records = [json.loads(line) for line in (out / "mentions.jsonl").read_text().splitlines()]
+    assert sorted((r["id"], x["quantity"], x["value"]) for r in records for x in r["measurements"]) == \
+        sorted((m.paper_id, m.quantity, m.value) for m in measured)
+    graph = kg.load(out)
+    assert sorted(graph.linked.measurements, key=lambda m: (m.paper_id, m.start)) == \
+        sorted(measured, key=lambda m: (m.paper_id, m.start))
+    rows = graph.measurements(quantity="parameters")
+    assert rows and all(r.quantity == "parameters" and r.text in r.sentence for r in rows)

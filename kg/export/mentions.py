@@ -29,9 +29,11 @@ def paper_record(item: LinkedPaper, entities: dict[str, Entity]) -> dict:
                 "own": r.own, "start": r.start, "end": r.end, "text": r.text} for r in item.results]
     statements = [{"source": r.source_id, "relation": r.relation, "target": r.target_id, "cue": r.cue,
                    "confidence": r.confidence} for r in item.entity_relations]
+    measurements = [{"kind": m.kind, "quantity": m.quantity, "value": m.value, "unit": m.unit, "method": m.method_id,
+                     "start": m.start, "end": m.end, "text": m.text} for m in item.measurements]
     return {"id": paper.id, "title": paper.title, "url": paper.url, "date": paper.date,
             "sources": [str(s) for s in paper.sources], "entities": list(found.values()),
-            "results": results, "entity_relations": statements}
+            "results": results, "measurements": measurements, "entity_relations": statements}
 
 
 def encode_paper(item: LinkedPaper, entities: dict[str, Entity]) -> bytes:

@@ -23,7 +23,7 @@ from kg.export.atomic import AtomicFile, StreamedExport, atomic_write
 from kg.export.rdf_syntax import (BLOCK, SYNTAXES, NTriples, Turtle, block_template, checked_id, quoted,
                                   turtle_prefix_lines)
 from kg.linking import LinkedGraph, LinkedPaper
-from kg.model import Entity, EntityRelation, Result
+from kg.model import Entity, EntityRelation, Measurement, Result
 
 KG_NS = "https://w3id.org/paperkg/ontology#"
 RES_NS = "https://w3id.org/paperkg/resource/"
@@ -65,10 +65,11 @@ class Vocabulary:
                                "task": kg("Task")}
         self.relations = {name: iri(value) for name, value in RELATION_PROPERTIES.items()}
         self.entity_relations = {name: iri(value) for name, value in ENTITY_RELATION_PROPERTIES.items()}
+        self.measurement_classes = {"cost": kg("Cost"), "setting": kg("Setting")}
         for name in ("inPaper", "denotes", "supports", "startChar", "endChar", "surfaceText", "sentence",
                      "extractor", "confidence", "cue", "statedIn", "subjectEntity", "objectEntity", "subjectMention",
                      "objectMention", "statesRelation", "reportedIn", "metric", "value", "unit", "onDataset",
-                     "datasetMention", "achievedBy", "methodMention", "ownResult"):
+                     "datasetMention", "achievedBy", "methodMention", "ownResult", "quantity"):
             setattr(self, name, kg(name))
         self.integer, self.decimal, self.boolean = syntax.integer, syntax.decimal, syntax.boolean
         self._confidences: dict[float, str] = {}
@@ -179,6 +180,8 @@ def paper_triples(item: LinkedPaper, V: Vocabulary,
         yield from _statement_triples(relation, V)
     for result in item.results:
         yield from _result_triples(result, V)
+    for measurement in item.measurements:
+        yield from _measurement_triples(measurement, V)
 
 
 def _statement_triples(relation: EntityRelation, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
@@ -200,23 +203,35 @@ def _statement_triples(relation: EntityRelation, V: Vocabulary) -> Iterator[tupl
 def _result_triples(result: Result, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
     node = f"<{RES_NS}result/{result.paper_id}/{result.start}-{result.end}>"
     yield node, V.type, V.result
-    yield node, V.reportedIn, paper_iri(result.paper_id)
     yield node, V.metric, quoted(result.metric)
-    yield node, V.value, V.decimal(result.value)
-    if result.unit:
-        yield node, V.unit, quoted(result.unit)
+    yield from _stated_number_triples(node, result, V)
     if result.dataset_id:
         yield node, V.onDataset, entity_iri(result.dataset_id)
         yield node, V.datasetMention, mention_iri(result.paper_id, result.dataset_span)
-    if result.method_id:
-        yield node, V.achievedBy, entity_iri(result.method_id)
-        yield node, V.methodMention, mention_iri(result.paper_id, result.method_span)
-    yield node, V.startChar, V.integer(result.start)
-    yield node, V.endChar, V.integer(result.end)
-    yield node, V.surfaceText, quoted(result.text)
-    yield node, V.sentence, quoted(result.sentence)
     yield node, V.confidence, V.confidence_value(result.confidence)
     yield node, V.ownResult, V.boolean(result.own)
+
+
+def _measurement_triples(measurement: Measurement, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
+    node = f"<{RES_NS}{measurement.kind}/{measurement.paper_id}/{measurement.start}-{measurement.end}>"
+    yield node, V.type, V.measurement_classes[measurement.kind]
+    yield node, V.quantity, quoted(measurement.quantity)
+    yield from _stated_number_triples(node, measurement, V)
+
+
+def _stated_number_triples(node: str, stated: Result | Measurement, V: Vocabulary) -> Iterator[tuple[str, str, str]]:
+    """What a result and a cost or setting share: the paper, value and unit, the model credited, the evidence."""
+    yield node, V.reportedIn, paper_iri(stated.paper_id)
+    yield node, V.value, V.decimal(stated.value)
+    if stated.unit:
+        yield node, V.unit, quoted(stated.unit)
+    if stated.method_id:
+        yield node, V.achievedBy, entity_iri(stated.method_id)
+        yield node, V.methodMention, mention_iri(stated.paper_id, stated.method_span)
+    yield node, V.startChar, V.integer(stated.start)
+    yield node, V.endChar, V.integer(stated.end)
+    yield node, V.surfaceText, quoted(stated.text)
+    yield node, V.sentence, quoted(stated.sentence)
 
 
 def entity_triples(entities: dict[str, Entity], V: Vocabulary) -> Iterator[tuple[str, str, str]]:
