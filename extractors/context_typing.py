@@ -21,6 +21,7 @@ _COPULAS = {"is", "are", "as"}
 _CLAUSE_BREAKERS = {"that", "which", "who", "for", "with", "on", "to", "by", "in", "based", "where", "while", "and", "or"}
 _CONNECTORS = {"and", "or", ",", "-", "/", "&"}
 _APPOSITION_CLOSERS = {",", ".", ";", ":", "which", "that"}  # what may follow a name set off by a comma
+_DASHES = {"-", "–", "—", "--"}
 _TITLE_STOPS = {"for", "with", "via", "in", "on", "using", "through", "by", "from", "to", "towards", "of"}
 
 
@@ -84,7 +85,7 @@ class ContextTyper:
     def context_guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
         """The type the words around a span give it (not its own ending)."""
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
-                or self._preceding_head(span) or self._dataset_context(span))
+                or self._preceding_head(span) or self._set_off_by_dashes(span) or self._dataset_context(span))
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
@@ -179,6 +180,28 @@ class ContextTyper:
         token = doc[start - 1]
         kind = self.head_type(token.text) if token.is_lower and not token.text.endswith("ing") else None
         return TypeGuess(kind, doc[start - 1: span.end + (start < span.start)].text, 0.8) if kind else None
+
+    def _set_off_by_dashes(self, span: Span) -> TypeGuess | None:
+        """A name set off by dashes after a noun phrase names it: "a large-scale dataset of diverse graphs of neural
+        architectures - DeepNets-1M -" is a dataset (the head of the phrase the last article opens, not the last noun
+        before the dash)."""
+        doc = span.doc
+        if span.start < 3 or span.end >= len(doc) or doc[span.start - 1].text not in _DASHES \
+                or doc[span.end].text not in _DASHES:
+            return None
+        for j in range(span.start - 2, max(-1, span.start - 20), -1):
+            token = doc[j]
+            if token.is_punct and token.text not in {"-", "/"}:
+                return None
+            if token.lower_ in _APPOSITION_OPENERS:
+                for k in range(j + 1, span.start - 1):
+                    if doc[k].lower_ in _CLAUSE_BREAKERS or doc[k].lower_ == "of":
+                        break
+                    kind = self.head_type(doc[k].text)
+                    if kind and not (k + 1 < len(doc) and doc[k + 1].lower_ in self.head_continuations):
+                        return TypeGuess(kind, doc[j: span.end + 1].text, 0.8)
+                return None
+        return None
 
     def may_report_result_on(self, before: str, words: list[str] | None = None) -> bool:
         """Whether the text before a name can match a `dataset_result` pattern: it ends in whitespace after one of

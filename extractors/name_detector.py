@@ -93,6 +93,10 @@ class NameDetector(BatchwiseComponent):
         self.title_starters = set(cues["title_starters"])
         self.introduced_name = re.compile(cues["introduced_name"])
         self.introduction_subject = re.compile(cues["introduced_name_subject"])
+        heads = "|".join(sorted((re.escape(word) for words in cues["head_nouns"].values() for word in words),
+                                key=len, reverse=True))
+        self.introduced_before_head = re.compile(cues["introduced_name_before_head"].replace("{heads}",
+                                                                                             f"(?:{heads})"))
         self.title_modifiers = set(cues["title_starters"]) | set(cues["title_modifiers"])
         self.generic_title_heads = set(cues["generic_title_heads"])
         self.venues = set(cues["venues"])
@@ -214,9 +218,15 @@ class NameDetector(BatchwiseComponent):
                 yield span, self.key_of[name], TypeGuess("architecture", f"{name}, named by its depth", 0.75)
 
     def _family_guess(self, name: str) -> TypeGuess | None:
-        """A size or version of a catalog family has the family's type ("ResNet-50" → architecture)."""
+        """A size or version of a catalog family has the family's type ("ResNet-50" → architecture); a name made
+        from a catalog data set's with a hyphen is a data set derived from it ("ImageNet-Major", "COCO-Hard")."""
         family = self.catalog.variant_family(name)
-        return TypeGuess(family.type, f"variant of {family.label}", 0.75) if family else None
+        if family is not None:
+            return TypeGuess(family.type, f"variant of {family.label}", 0.75)
+        base = self.catalog.lookup(name.split("-", 1)[0]) if "-" in name else None
+        if base is not None and base.type == "dataset" and not base.generic:
+            return TypeGuess("dataset", f"derived from {base.label}", 0.65)
+        return None
 
     def _title_name(self, doc: Doc):
         """The short name that opens a 'Name: what it is' title, with a type read from the subtitle; every
@@ -346,6 +356,8 @@ class NameDetector(BatchwiseComponent):
                                                                                                  at)):
                     names.add(match.group("name"))
                 at = text.find(word, at + 1)
+        if "e " in text:  # "we propose a novel Retrieval Augmented Colorization pipeline": typed by its head noun
+            names.update(match.group("name") for match in self.introduced_before_head.finditer(text))
         for name in sorted(names):
             if (name.split()[0].lower() in self.title_starters or name in self.stoplist
                     or self.catalog.lookup_key(normalise_name(name))):

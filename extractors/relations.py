@@ -65,6 +65,11 @@ class RelationClassifier(BatchwiseComponent):
         self.borrowed_before_naming = re.compile(cues["borrowed_before_naming"], flags)
         self.coordinated_gap = re.compile(cues["coordinated_object_gap"], flags)
         self.title_component_joiner = re.compile(cues["title_component_joiner"], flags)
+        self.named_in_apposition = re.compile(cues["named_in_apposition_gap"], flags)
+        heads = sorted({word for words in load_json("type_cues.json")["head_nouns"].values() for word in words},
+                       key=len, reverse=True)
+        # "our best performing dataset DFN-5B": a new name after "our" and a head noun is the paper's own
+        self.our_kind_before = re.compile(rf"\b[Oo]ur\s+(?:[\w-]+\s+){{0,3}}?(?:{'|'.join(map(re.escape, heads))})\s+$")
 
     def _modifies_what_is_proposed(self, text: str, mention: Mention) -> bool:
         """A known entity (catalog, or a descriptive phrase) that only describes the proposed thing: "a new
@@ -94,8 +99,9 @@ class RelationClassifier(BatchwiseComponent):
             if (mention.type != "task" and mention.extractor in _NEW_NAME_EXTRACTORS
                     and not (mention.key or "").startswith("catalog:")
                     and not (mention.cue or "").startswith("variant of")):  # "our ResNet-50": a known family's size
-                ours = _OURS_AFTER.match(text, mention.end) or _OUR_BEFORE.search(text, max(0, mention.start - 6),
-                                                                                   mention.start)
+                ours = (_OURS_AFTER.match(text, mention.end)
+                        or _OUR_BEFORE.search(text, max(0, mention.start - 6), mention.start)
+                        or self.our_kind_before.search(text, max(0, mention.start - 60), mention.start))
                 if ours:
                     proposed.setdefault(index, ours.group().strip())
         by_sentence: dict[str, list[int]] = {}
@@ -123,7 +129,8 @@ class RelationClassifier(BatchwiseComponent):
                     if mention.start < verb_end or mention.type == "task":
                         continue
                     gap = text[verb_end:mention.start]
-                    if len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap \
+                    plain_object = len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap
+                    if (plain_object or self.named_in_apposition.match(gap)) \
                             and not self._modifies_what_is_proposed(text, mention):
                         proposed.setdefault(index, cue)
                         self._coordinated_objects(text, mentions, indices[position + 1:], mention, cue, proposed)
