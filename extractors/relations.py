@@ -66,6 +66,7 @@ class RelationClassifier(BatchwiseComponent):
         self.coordinated_gap = re.compile(cues["coordinated_object_gap"], flags)
         self.title_component_joiner = re.compile(cues["title_component_joiner"], flags)
         self.named_in_apposition = re.compile(cues["named_in_apposition_gap"], flags)
+        self.new_task_gap = re.compile(cues["new_task_gap"], flags)
         heads = sorted({word for words in load_json("type_cues.json")["head_nouns"].values() for word in words},
                        key=len, reverse=True)
         # "our best performing dataset DFN-5B": a new name after "our" and a head noun is the paper's own
@@ -126,9 +127,13 @@ class RelationClassifier(BatchwiseComponent):
                 cue = sentence[verb.start(group):verb.end(group)]
                 for position, index in enumerate(indices):
                     mention = mentions[index]
-                    if mention.start < verb_end or mention.type == "task":
+                    if mention.start < verb_end:
                         continue
                     gap = text[verb_end:mention.start]
+                    if mention.type == "task":
+                        if self.new_task_gap.match(gap):  # "we introduce the novel task of X": a task it poses
+                            proposed.setdefault(index, cue)
+                        continue
                     plain_object = len(gap) <= _MAX_OBJECT_GAP and not self.not_object.search(gap) and "." not in gap
                     if (plain_object or self.named_in_apposition.match(gap)) \
                             and not self._modifies_what_is_proposed(text, mention):

@@ -1119,6 +1119,12 @@ def test_a_title_phrase_and_its_acronym_in_the_abstract_are_one_name(nlp):
     ("To measure robustness, we curate COCO-Glare: 900 photos taken against the sun.", "COCO-Glare", "dataset"),
     ("In particular, our largest filtered dataset WebPairs-2B trains stronger CLIP models.", "WebPairs-2B", "dataset"),
     ("The recipe, named TRIM (Token Reduction In Memory), keeps accuracy at half the cost.", "TRIM", "method"),
+    ("We also propose patch dropping and a Depth-mixer module to keep the backbone unchanged.", "Depth-mixer",
+     "architecture"),
+    ("We propose two simple techniques to stabilise training: spectral noise augmentation and loss rescaling.",
+     "spectral noise augmentation", "method"),
+    ("Here we introduce the new task of long-horizon chart captioning, where a model describes a chart series.",
+     "long-horizon chart captioning", "task"),
 ])
 def test_proposals_in_more_shapes(nlp, abstract, name, kind):
     assert relations(mentions(nlp, "A study", abstract)).get(name) == (kind, "proposes")
