@@ -31,12 +31,12 @@ class LanguagePairFinder:
         self.joined = re.compile(rf"{edge_before}(?P<a>{names})(?:{joiners})(?P<b>{names}){edge_after}"
                                  rf"|{edge_before}(?P<ca>{codes})(?:-|–|→|->|⇒|↔)(?P<cb>{codes}){edge_after}")
         self.spaced = re.compile(rf"{edge_before}(?P<a>{names}) (?P<b>{names}){edge_after}")
-        self.context = re.compile("|".join(re.escape(cue) for cue in data["translation_context"]), re.IGNORECASE)
+        self.context = tuple(cue.lower() for cue in data["translation_context"])
 
     def find(self, text: str, sentences: list[tuple[int, int]]) -> list[LanguagePair]:
         """Every pair of two different languages in `text`, if the text speaks of translation; `sentences`:
         (start, end) of each sentence, for the spaced form's test."""
-        if not self.context.search(text):
+        if not self._about_translation(text):
             return []
         found = []
         for match in self.joined.finditer(text):
@@ -45,9 +45,13 @@ class LanguagePairFinder:
             found.append(self._pair(match.start(), match.end(), first, second))
         for match in self.spaced.finditer(text):
             sentence = next(((s, e) for s, e in sentences if s <= match.start() < e), (0, len(text)))
-            if self.context.search(text, *sentence):
+            if self._about_translation(text[sentence[0]:sentence[1]]):
                 found.append(self._pair(match.start(), match.end(), match.group("a"), match.group("b")))
         return sorted((pair for pair in found if pair is not None), key=lambda pair: pair.start)
+
+    def _about_translation(self, text: str) -> bool:
+        lowered = text.lower()
+        return any(cue in lowered for cue in self.context)
 
     def _pair(self, start: int, end: int, first: str, second: str) -> LanguagePair | None:
         first, second = self.language_of[first], self.language_of[second]

@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.batching import BatchwiseComponent
+from extractors.literal_prefilter import PrefilteredPattern
 from extractors.resources import load_json
 from extractors.results import CLAUSE_START, canonical_number, credited_model
 from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_bounds, set_extension_value
@@ -30,17 +31,26 @@ _SCALES = {"thousand": "K", "million": "M", "billion": "B", "trillion": "T"}
 class MeasurementExtractor(BatchwiseComponent):
     def __init__(self, config: dict | None = None):
         config = config or load_json("measurements.json")
-        self.quantities = []  # (pattern, name, kind, unit), in the file's order: the first to match a number wins
+        # (pattern, whether it is searched in the lower-cased sentence, name, kind, unit), in the file's order: the
+        # first to match a number wins. A case-insensitive pattern is searched lower-cased in a lower-cased sentence,
+        # after a test for the words its matches must hold (most sentences with a number hold none).
+        self.quantities = []
         for quantity in config["quantities"]:
-            flags = 0 if quantity.get("case_sensitive") else re.IGNORECASE
-            pattern = re.compile(quantity["pattern"].replace("{number}", config["number"]), flags)
-            self.quantities.append((pattern, quantity["name"], quantity["kind"], quantity["unit"]))
+            source = quantity["pattern"].replace("{number}", config["number"])
+            if quantity.get("case_sensitive"):
+                pattern, lowered = PrefilteredPattern(re.compile(source)), False
+            else:
+                pattern, lowered = PrefilteredPattern(re.compile(source.lower().replace("(?p<", "(?P<"))), True
+            self.quantities.append((pattern, lowered, quantity["name"], quantity["kind"], quantity["unit"]))
 
     def measurements(self, sentence: str) -> list[tuple[int, int, re.Match[str], str, str, str]]:
         """(value start, value end, match, quantity, kind, unit) of every measurement in a sentence, one per number."""
         found, taken = [], set()
-        for pattern, name, kind, unit in self.quantities:
-            for match in pattern.finditer(sentence):
+        lowered = sentence.lower()
+        if len(lowered) != len(sentence):  # a letter whose lower case is longer ("İ"): kept, so offsets hold
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in sentence)
+        for pattern, in_lowered, name, kind, unit in self.quantities:
+            for match in pattern.finditer(lowered if in_lowered else sentence):
                 at = match.span("value")
                 if at in taken:
                     continue
@@ -78,7 +88,7 @@ class MeasurementExtractor(BatchwiseComponent):
             models = [m for m in mentions if sentence_start <= m.start and m.end <= sentence_end
                       and m.type in _MODEL_TYPES]
             for value_start, _, match, name, kind, unit in found:
-                scale = match.groupdict().get("scale") or ""
+                scale = sentence[match.start("scale"):match.end("scale")] if match.groupdict().get("scale") else ""
                 value = canonical_number(match.group("value"))
                 full_unit = _SCALES.get(scale.lower(), scale) + unit if scale else unit
                 if (name, value, full_unit) in seen:

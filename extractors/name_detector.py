@@ -209,6 +209,8 @@ class NameDetector(BatchwiseComponent):
         1001-layer ResNet" is ResNet-1001, "a 152-layer residual network" ResNet-152 (a size the text names is its
         own entity, as "ResNet-50" is)."""
         text = doc_text(doc)
+        if "layer" not in text:
+            return
         for family_start, family_end, family_type, family_key in group_offsets(doc, CATALOG_GROUP):
             depth = _LAYER_COUNT.search(text, max(0, family_start - 14), family_start)
             family = self.depth_named_families.get(family_key.removeprefix("catalog:")) if depth else None
@@ -356,8 +358,12 @@ class NameDetector(BatchwiseComponent):
                                                                                                  at)):
                     names.add(match.group("name"))
                 at = text.find(word, at + 1)
-        if "e " in text:  # "we propose a novel Retrieval Augmented Colorization pipeline": typed by its head noun
-            names.update(match.group("name") for match in self.introduced_before_head.finditer(text))
+        for subject in ("We ", "we ", "This ", "this "):  # "we propose a novel Retrieval Augmented Colorization
+            at = text.find(subject)                        # pipeline": typed by its head noun
+            while at != -1:
+                if match := self.introduced_before_head.match(text, at):
+                    names.add(match.group("name"))
+                at = text.find(subject, at + 1)
         for name in sorted(names):
             if (name.split()[0].lower() in self.title_starters or name in self.stoplist
                     or self.catalog.lookup_key(normalise_name(name))):
