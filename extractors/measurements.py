@@ -10,15 +10,15 @@ model) and beside `paperkg_results`, which leaves these numbers out.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from extractors.batching import BatchwiseComponent
-from extractors.literal_prefilter import PrefilteredPattern
 from extractors.resources import load_json
 from extractors.results import CLAUSE_START, canonical_number, credited_model
-from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_bounds, set_extension_value
+from extractors.spans import doc_paper_id, doc_text, extension_value, sentence_at, sentence_bounds, set_extension_value
 from kg.model import Measurement, Mention
 
 _MODEL_TYPES = ("method", "architecture")
@@ -28,35 +28,73 @@ _STATING_VERB = re.compile(r"\b(?:has|have|had|requir\w*|needs?|runs?|contain\w*
 _SCALES = {"thousand": "K", "million": "M", "billion": "B", "trillion": "T"}
 
 
+_NUMBER = re.compile(r"\d(?<![\w.,\-]\d)\d*(?:,\d{3})*(?:\.\d+)?")  # (the look-behind after the first digit:
+_BEFORE_WINDOW = 60                                                       # `re` skips to digits)
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    name: str
+    kind: str
+    unit: str
+    case_sensitive: bool
+    before: re.Pattern[str] | None  # must end right before the number
+    after: re.Pattern[str] | None  # must match right after it
+    value: re.Pattern[str] | None  # the number itself
+
+
+def _without_scale(pattern: str) -> str:
+    return pattern.replace("(?P<scale>", "(?:")
+
+
 class MeasurementExtractor(BatchwiseComponent):
     def __init__(self, config: dict | None = None):
         config = config or load_json("measurements.json")
-        # (pattern, whether it is searched in the lower-cased sentence, name, kind, unit), in the file's order: the
-        # first to match a number wins. A case-insensitive pattern is searched lower-cased in a lower-cased sentence,
-        # after a test for the words its matches must hold (most sentences with a number hold none).
-        self.quantities = []
-        for quantity in config["quantities"]:
-            source = quantity["pattern"].replace("{number}", config["number"])
-            if quantity.get("case_sensitive"):
-                pattern, lowered = PrefilteredPattern(re.compile(source)), False
-            else:
-                pattern, lowered = PrefilteredPattern(re.compile(source.lower().replace("(?p<", "(?P<"))), True
-            self.quantities.append((pattern, lowered, quantity["name"], quantity["kind"], quantity["unit"]))
+        self.quantities = [_Quantity(
+            q["name"], q["kind"], q["unit"], bool(q.get("case_sensitive")),
+            re.compile(f"(?:{q['before']})$") if q.get("before") else None,
+            re.compile(q["after"]) if q.get("after") else None,
+            re.compile(q["value"]) if q.get("value") else None) for q in config["quantities"]]
+        # one pattern for every "after" (lower case, then as written) and one for every "before": most numbers fit
+        # none, and one match each tells; the quantities are tried one by one only for a number that fits some
+        def any_of(sources: list[str], suffix: str = "") -> re.Pattern[str] | None:
+            return re.compile("|".join(f"(?:{_without_scale(s)})" for s in sources) + suffix) if sources else None
+        quantities = config["quantities"]
+        self.any_after_lower = any_of([q["after"] for q in quantities if q.get("after") and not q.get("case_sensitive")])
+        self.any_after_exact = any_of([q["after"] for q in quantities if q.get("after") and q.get("case_sensitive")])
+        self.any_before = re.compile(f"(?:{'|'.join(_without_scale(q['before']) for q in quantities if q.get('before'))})$")
 
-    def measurements(self, sentence: str) -> list[tuple[int, int, re.Match[str], str, str, str]]:
-        """(value start, value end, match, quantity, kind, unit) of every measurement in a sentence, one per number."""
-        found, taken = [], set()
-        lowered = sentence.lower()
-        if len(lowered) != len(sentence):  # a letter whose lower case is longer ("İ"): kept, so offsets hold
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in sentence)
-        for pattern, in_lowered, name, kind, unit in self.quantities:
-            for match in pattern.finditer(lowered if in_lowered else sentence):
-                at = match.span("value")
-                if at in taken:
+    def measurements(self, text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, re.Match, str, _Quantity]]:
+        """(start, end, the number, scale as written, quantity) of every measurement in a text, one per number;
+        `bounds`: its sentences, which a measurement does not cross."""
+        lowered = None
+        found = []
+        for number in _NUMBER.finditer(text):
+            if lowered is None:
+                lowered = text.lower()
+                if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): kept, so offsets hold
+                    lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+            start, end = number.span()
+            sentence_start, sentence_end = sentence_at(bounds, start)
+            window = max(sentence_start, start - _BEFORE_WINDOW)
+            if not ((self.any_after_lower and self.any_after_lower.match(lowered, end, sentence_end))
+                    or (self.any_after_exact and self.any_after_exact.match(text, end, sentence_end))
+                    or self.any_before.search(lowered, window, start)):
+                continue  # (most numbers)
+            for quantity in self.quantities:
+                searched = text if quantity.case_sensitive else lowered
+                if quantity.value and not quantity.value.fullmatch(number.group()):
                     continue
-                taken.add(at)
-                found.append((*at, match, name, kind, unit))
-        return sorted(found, key=lambda item: item[0])
+                before = quantity.before.search(searched, window, start) if quantity.before else None
+                after = quantity.after.match(searched, end, sentence_end) if quantity.after else None
+                if (quantity.before and before is None) or (quantity.after and after is None):
+                    continue
+                scale = text[after.start("scale"):after.end("scale")] if after and after.groupdict().get(
+                    "scale") else ""
+                found.append((before.start() if before else start, after.end() if after else end, number, scale,
+                              quantity))
+                break
+        return found
 
     @staticmethod
     def _credited(text: str, sentence_start: int, value_start: int, models: list[Mention],
@@ -78,28 +116,21 @@ class MeasurementExtractor(BatchwiseComponent):
         own = next((m for m in mentions if m.relation == "proposes" and m.type in _MODEL_TYPES), None)
         measured: list[Measurement] = []
         seen: set[tuple[str, str, str]] = set()  # a title repeating the abstract's figure
-        for sentence_start, sentence_end in sentence_bounds(doc):
-            sentence = text[sentence_start:sentence_end]
-            if not any(digit in sentence for digit in "0123456789"):
+        bounds = sentence_bounds(doc)
+        for start, end, number, scale, quantity in self.measurements(text, bounds):
+            value = canonical_number(number.group())
+            unit = _SCALES.get(scale.lower(), scale) + quantity.unit if scale else quantity.unit
+            if (quantity.name, value, unit) in seen:
                 continue
-            found = self.measurements(sentence)
-            if not found:
-                continue
+            seen.add((quantity.name, value, unit))
+            sentence_start, sentence_end = sentence_at(bounds, start)
             models = [m for m in mentions if sentence_start <= m.start and m.end <= sentence_end
                       and m.type in _MODEL_TYPES]
-            for value_start, _, match, name, kind, unit in found:
-                scale = sentence[match.start("scale"):match.end("scale")] if match.groupdict().get("scale") else ""
-                value = canonical_number(match.group("value"))
-                full_unit = _SCALES.get(scale.lower(), scale) + unit if scale else unit
-                if (name, value, full_unit) in seen:
-                    continue
-                seen.add((name, value, full_unit))
-                start, end = sentence_start + match.start(), sentence_start + match.end()
-                method = self._credited(text, sentence_start, value_start, models, own)
-                measured.append(Measurement(
-                    paper_id=paper_id, kind=kind, quantity=name, value=value, unit=full_unit, start=start, end=end,
-                    text=text[start:end], sentence=sentence.strip(),
-                    method_span=(method.start, method.end) if method else None))
+            method = self._credited(text, sentence_start, number.start() - sentence_start, models, own)
+            measured.append(Measurement(
+                paper_id=paper_id, kind=quantity.kind, quantity=quantity.name, value=value, unit=unit,
+                start=start, end=end, text=text[start:end], sentence=text[sentence_start:sentence_end].strip(),
+                method_span=(method.start, method.end) if method else None))
         set_extension_value(doc, "kg_measurements", measured)
         return doc
 

@@ -264,6 +264,7 @@ class NameDetector(BatchwiseComponent):
         pieces = _TITLE_SPLIT.split(title)
         candidates = [pieces[0]] + [pieces[i + 1] for i in range(1, len(pieces) - 1, 2)
                                     if pieces[i].strip().lower() in ("with", "via", "using")]
+        lowered = ""  # the text lower-cased, once a phrase needs it
         for phrase in candidates:
             phrase = _LEADING_ARTICLE.sub("", phrase.strip())
             words = phrase.split()
@@ -274,18 +275,19 @@ class NameDetector(BatchwiseComponent):
                     or self.entry_of[phrase] is not None):
                 continue  # "Learning Transferable ...", "Improved Techniques": no name; a catalog name: the catalog's
             guess = self._head_guess(words[-1])
-            uses = list(_new_uses(doc, text, phrase, taken))
+            lower_uses = []
             if guess is None:  # no telling head word: what the abstract says of it, in any case ("we propose an
-                lowered = text.lower()  # online instance classifier refinement algorithm")
-                at_all = whole_word_occurrences(lowered, phrase.lower()) if len(lowered) == len(text) else []
-                lower_uses = [span for at in at_all if at > title_end
+                lowered = lowered or text.lower()  # online instance classifier refinement algorithm")
+                if len(lowered) != len(text) or lowered.find(phrase.lower(), title_end) == -1:
+                    continue  # (most titles: the abstract does not use the phrase again)
+                lower_uses = [span for at in whole_word_occurrences(lowered, phrase.lower()) if at > title_end
                               and (span := _token_aligned(doc, at, at + len(phrase), taken)) is not None]
                 guess = next((g for span in lower_uses if (g := self.typer.context_guess(span, self.is_name))), None)
                 if guess is None:
-                    for span in uses + lower_uses:
+                    for span in lower_uses:
                         taken.discard((span.start, span.end))
                     continue
-                uses += lower_uses
+            uses = list(_new_uses(doc, text, phrase, taken)) + lower_uses
             key = self.key_of[phrase]
             if abbreviation := self._abbreviation_in(text, phrase):
                 same_name[self.key_of[abbreviation]] = key

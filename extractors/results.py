@@ -234,7 +234,7 @@ class ResultExtractor(BatchwiseComponent):
         seen: set[tuple[str, str, str | None]] = set()  # a title repeating the abstract's result
         for sentence_start, sentence_end in sentence_bounds(doc):
             sentence = text[sentence_start:sentence_end]
-            if not _has_digit(sentence):
+            if not has_digit(sentence):
                 continue  # most sentences: nothing to read
             matches = list(_NUMBER.finditer(sentence))
             if not matches:
@@ -291,7 +291,7 @@ def credited_model(text: str, start: int, models: list[Mention], own: Mention | 
     return subjects[-1] if subjects else None
 
 
-def _has_digit(sentence: str) -> bool:
+def has_digit(sentence: str) -> bool:
     """`\\d` anywhere in the sentence: ten `str.find`-like scans for the ASCII digits (each a fast byte scan) before
     the regular expression, which only a sentence with other characters than ASCII needs."""
     for digit in "0123456789":
