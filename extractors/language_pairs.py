@@ -32,6 +32,7 @@ class LanguagePairFinder:
                                  rf"|{edge_before}(?P<ca>{codes})(?:-|–|→|->|⇒|↔)(?P<cb>{codes}){edge_after}")
         self.spaced = re.compile(rf"{edge_before}(?P<a>{names}) (?P<b>{names}){edge_after}")
         self.context = tuple(cue.lower() for cue in data["translation_context"])
+        self.context_stems = tuple(data["translation_context_stems"])
 
     def find(self, text: str, sentences: list[tuple[int, int]]) -> list[LanguagePair]:
         """Every pair of two different languages in `text`, if the text speaks of translation; `sentences`:
@@ -50,6 +51,8 @@ class LanguagePairFinder:
         return sorted((pair for pair in found if pair is not None), key=lambda pair: pair.start)
 
     def _about_translation(self, text: str) -> bool:
+        if not any(stem in text for stem in self.context_stems):  # (most papers; no lower-casing needed to tell)
+            return False
         lowered = text.lower()
         return any(cue in lowered for cue in self.context)
 

@@ -60,11 +60,13 @@ class MeasurementExtractor(BatchwiseComponent):
         def any_of(sources: list[str], suffix: str = "") -> re.Pattern[str] | None:
             return re.compile("|".join(f"(?:{_without_scale(s)})" for s in sources) + suffix) if sources else None
         quantities = config["quantities"]
-        self.any_after_lower = any_of([q["after"] for q in quantities if q.get("after") and not q.get("case_sensitive")])
+        self.any_after_lower = any_of([q["after"] for q in quantities
+                                       if q.get("after") and not q.get("case_sensitive")])
         self.any_after_exact = any_of([q["after"] for q in quantities if q.get("after") and q.get("case_sensitive")])
         self.any_before = re.compile(f"(?:{'|'.join(_without_scale(q['before']) for q in quantities if q.get('before'))})$")
 
-    def measurements(self, text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, re.Match, str, _Quantity]]:
+    def measurements(self, text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int, re.Match, str,
+                                                                                _Quantity]]:
         """(start, end, the number, scale as written, quantity) of every measurement in a text, one per number;
         `bounds`: its sentences, which a measurement does not cross."""
         lowered = None

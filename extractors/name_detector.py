@@ -48,7 +48,6 @@ _NOT_BEFORE_YEAR = frozenset("0123456789.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM
 _NAME_BEFORE_YEAR = re.compile(r"(?<![\w-])[A-Z][A-Za-z]*[A-Z][A-Za-z]*[- ]?'?$")
 _YEAR_NAMED = re.compile(r"(?P<name>[A-Z][A-Za-z]*[A-Z][A-Za-z]*)(?:[- ]?(?:19|20)\d{2}|'\d{2})$")
 _LAYER_COUNT = re.compile(r"(?<![\w.,-])(?P<layers>[1-9]\d{0,3})[- ]layers?[- ]$")
-_SHORT_ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,7}(?![\w-])")
 _WORD_CHARACTER = re.compile(r"[\w-]")
 # the words an introduced_name match (type_cues.json) starts with
 _NAMING_WORDS = ("propose", "present", "introduce", "develop", "design", "call", "name", "dub", "termed", "coined")
@@ -298,8 +297,12 @@ class NameDetector(BatchwiseComponent):
     def _abbreviation_in(text: str, phrase: str) -> str | None:
         """An acronym of the phrase that the paper uses ("... a Multi-Label Cluster Discrimination method named
         MLCD"): the phrase and it are one name."""
-        for match in _SHORT_ACRONYM.finditer(text):
-            if match.group()[0] == phrase[0].upper() and best_long_form(match.group(), phrase) == phrase:
+        first = phrase[0].upper()
+        if not first.isalpha():
+            return None
+        # (the acronym's first letter as a literal first: `re` skips to it)
+        for match in re.finditer(rf"{first}(?<![\w-]{first})[A-Z0-9]{{1,7}}(?![\w-])", text):
+            if best_long_form(match.group(), phrase) == phrase:
                 return match.group()
         return None
 

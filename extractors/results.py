@@ -142,8 +142,12 @@ class ResultExtractor(BatchwiseComponent):
             else:
                 lowered_after = lowered[match.end(): match.end() + 40]
                 lowered_before = lowered[before_start:match.start()]
-            compared_with = (1 if _FROM_VALUE.search(before) and _TO_VALUE.match(after)
-                             else -1 if _VERSUS_VALUE.search(before) else 0)
+            if "from" in before and _FROM_VALUE.search(before) and _TO_VALUE.match(after):
+                compared_with = 1
+            elif ("vs" in before or "versus" in before) and _VERSUS_VALUE.search(before):
+                compared_with = -1
+            else:
+                compared_with = 0
             if compared_with and not self.not_after.match(after, lowered_after):
                 found.append(_Number(match.start(), match.end(), canonical_number(value), unit, compared_with))
                 excluded_end = None
