@@ -65,7 +65,10 @@ class HeadedPhraseDetector(BatchwiseComponent):
         config = modifiers or load_json("task_phrases.json")
         self.label, self.group = label, group
         self.max_modifiers = int(config["max_modifiers"])
-        self.heads = HeadFinder(heads["head_nouns"])
+        self.family_heads = {h.lower() for h in heads.get("family_heads", [])}
+        self.family_modifiers = {w.lower() for w in heads.get("family_modifiers", [])}
+        self.standalone_heads = {h.lower() for h in heads.get("standalone_heads", [])}
+        self.heads = HeadFinder([*heads["head_nouns"], *self.family_heads])
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.not_before = {w.lower() for w in heads.get("not_before", [])}
         self.inverted_objects = bool(heads.get("inverted_objects", False))
@@ -138,10 +141,13 @@ class HeadedPhraseDetector(BatchwiseComponent):
             set_group(doc, self.group, spans, confidences, cues)
             return doc
         covered = bytearray(len(text))  # the characters of entities of another type
+        catalogued = bytearray(len(text)) if self.family_heads else covered  # of catalog names of any type
         for group in (CATALOG_GROUP, NAME_GROUP):
             for other_start, other_end, other_label, _ in group_offsets(doc, group):
                 if other_label != self.label:
                     covered[other_start:other_end] = b"\x01" * (other_end - other_start)
+                if group == CATALOG_GROUP and self.family_heads:
+                    catalogued[other_start:other_end] = b"\x01" * (other_end - other_start)
 
         def blocked(start: int, end: int) -> bool:
             return covered.find(1, start, end) != -1
@@ -162,6 +168,10 @@ class HeadedPhraseDetector(BatchwiseComponent):
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence_start, head_start, blocked)
+                if head.lower() in self.family_heads and (
+                        start is None or catalogued.find(1, start, head_end) != -1
+                        or not self.family_modifiers.intersection(text[start:head_start].lower().split())):
+                    continue  # a family head names a generative family only after a family's modifier
                 key = None
                 if start is None and self.inverted_objects and head.islower():
                     if previous and _COORDINATION.fullmatch(text, previous[2], head_start):
@@ -171,6 +181,10 @@ class HeadedPhraseDetector(BatchwiseComponent):
                                                                                              inverted.end()):
                         # "the generation of images" names image generation
                         start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
+                alone = False
+                if start is None and head.islower() and head in self.standalone_heads \
+                        and not blocked(head_start, head_end):  # "we apply distillation": a technique named by its
+                    start, alone = head_start, True            # head alone (capitalised, it may end a longer name)
                 if start is None and self.capitalised_head_alone and head[0].isupper() \
                         and sentence_start < head_start and head_start > title_end >= 0 \
                         and not blocked(head_start, head_end):
@@ -184,7 +198,7 @@ class HeadedPhraseDetector(BatchwiseComponent):
                     continue  # the head ends inside a token ("Transformer~(PVT"): no clean phrase
                 modifiers = len(text[start:head_start].split())
                 weak = head.lower() in self.weak_heads
-                confidence = round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak else 0.0), 2)
+                confidence = round(min(0.8, 0.6 + 0.05 * modifiers) - (0.1 if weak or alone else 0.0), 2)
                 spans.append(Span(doc, span.start, span.end, label=self.label, kb_id=key or span_text(span).lower()))
                 confidences.append(confidence)
                 cues.append(f"{self.label} head '{head}'")

@@ -1133,3 +1133,25 @@ def test_proposals_in_more_shapes(nlp, abstract, name, kind):
 def test_a_capitalised_phrase_after_an_article_names_nothing_without_a_proposal(nlp):
     found = relations(mentions(nlp, "A study", "Earlier work used a Cross Frame Blending module for inpainting."))
     assert found.get("Cross Frame Blending", ("", ""))[1] != "proposes"
+
+
+# ---------------------------------------------------------------- generative families and techniques named alone
+
+def test_a_generative_family_is_a_method_only_after_a_family_word_and_where_the_catalog_has_no_name(nlp):
+    from kg.catalog import load_catalog
+    from extractors.pipeline import build_pipeline
+    catalog = load_catalog()
+    unknown = [catalog.lookup(name).id for name in ("diffusion model", "energy-based model")]
+    without = build_pipeline(exclude_catalog_ids=unknown)  # as if the catalog knew neither family
+    text = "We find that discrete diffusion models beat small language models; energy-based models are slower."
+    found = types(mentions(without, "A study", text))
+    assert found.get("discrete diffusion models") == found.get("energy-based models") == "method"
+    assert not [name for name in found if "language models" in name]
+    assert "discrete diffusion models" not in types(mentions(nlp, "A study", text))  # the catalog's name wins
+
+
+def test_a_technique_word_alone_is_a_method_but_not_the_end_of_a_capitalised_name(nlp):
+    found = relations(mentions(nlp, "A study", "We apply quantization after pruning. We propose Staged Pruning, "
+                                               "which removes heads early."))
+    assert found.get("quantization", ("", ""))[0] == "method"
+    assert found.get("Staged Pruning") == ("method", "proposes") and "Pruning" not in found
