@@ -22,6 +22,7 @@ _CLAUSE_BREAKERS = {"that", "which", "who", "for", "with", "on", "to", "by", "in
 _CONNECTORS = {"and", "or", ",", "-", "/", "&"}
 _APPOSITION_CLOSERS = {",", ".", ";", ":", "which", "that"}  # what may follow a name set off by a comma
 _DASHES = {"-", "–", "—", "--"}
+_RESULT_PREPOSITIONS = {"on", "in", "across", "over"}
 _TITLE_STOPS = {"for", "with", "via", "in", "on", "using", "through", "by", "from", "to", "towards", "of"}
 
 
@@ -61,6 +62,9 @@ class ContextTyper:
         self.dataset_following = [CaselessPattern(p) for p in cues["dataset_following_patterns"]]
         self.derived_suffixes = tuple(cues["derived_suffixes"])
         self.negating_prefixes = tuple(prefix.lower() for prefix in cues.get("negating_prefixes", ()))
+        metric_forms = [form for metric in load_json("metrics.json")["metrics"] for form in metric["forms"]]
+        # "VAR (3.3 FID)": a result in parentheses right after a name (a data set's has "on" before it, read first)
+        self.result_in_parentheses = re.compile(rf"\s*\(\s*\d[\d.,]*\s*%?\s*(?:{alternation(metric_forms)})(?![\w-])")
 
     def head_type(self, word: str) -> str | None:
         return self.head_nouns.get(word.lower())
@@ -85,7 +89,8 @@ class ContextTyper:
     def context_guess(self, span: Span, is_name=lambda text: False) -> TypeGuess | None:
         """The type the words around a span give it (not its own ending)."""
         return (self._adjacent_head(span, is_name) or self._apposition(span) or self._naming_verb(span)
-                or self._preceding_head(span) or self._set_off_by_dashes(span) or self._dataset_context(span))
+                or self._preceding_head(span) or self._set_off_by_dashes(span) or self._dataset_context(span)
+                or self._result_in_parentheses(span))
 
     def title_guess(self, title_rest: str) -> TypeGuess:
         """The type of the name that opens a title ("SC-FEGAN: Face Editing Generative Adversarial Network with
@@ -202,6 +207,18 @@ class ContextTyper:
                         return TypeGuess(kind, doc[j: span.end + 1].text, 0.8)
                 return None
         return None
+
+    def _result_in_parentheses(self, span: Span) -> TypeGuess | None:
+        """A name with a result in parentheses after it is a model compared by it ("outperforming VAR (3.3 FID)"), or
+        the data set the result is on when a preposition comes before it ("robust on CIFAR10-C (8.5% error)")."""
+        text = doc_text(span.doc)
+        if not text.startswith("(", span.end_char) and not text.startswith(" (", span.end_char):
+            return None
+        match = self.result_in_parentheses.match(text, span.end_char)
+        if match is None:
+            return None
+        on_it = span.start > 0 and span.doc[span.start - 1].lower_ in _RESULT_PREPOSITIONS  # "on CIFAR10-C (8.5% error)"
+        return TypeGuess("dataset" if on_it else "architecture", span_text(span) + match.group(), 0.7)
 
     def may_report_result_on(self, before: str, words: list[str] | None = None) -> bool:
         """Whether the text before a name can match a `dataset_result` pattern: it ends in whitespace after one of

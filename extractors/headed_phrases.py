@@ -163,11 +163,13 @@ class HeadedPhraseDetector(BatchwiseComponent):
                 next_head += 1
             for head_start, head_end in in_sentence:
                 head = text[head_start:head_end]
-                if self.capitalised_only and (not head[0].isupper() or head_start < title_end):
+                standalone = head.islower() and head in self.standalone_heads and not blocked(head_start, head_end)
+                if self.capitalised_only and (not head[0].isupper() or head_start < title_end) and not standalone:
                     continue  # (in a title, Title Case capitalises every word: no sign of a name)
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
-                start = self._modifiers_start(text, sentence_start, head_start, blocked)
+                start = self._modifiers_start(text, sentence_start, head_start, blocked) if not (
+                    standalone and self.capitalised_only) else None
                 if head.lower() in self.family_heads and (
                         start is None or catalogued.find(1, start, head_end) != -1
                         or not self.family_modifiers.intersection(text[start:head_start].lower().split())):
@@ -182,9 +184,8 @@ class HeadedPhraseDetector(BatchwiseComponent):
                         # "the generation of images" names image generation
                         start, head_end, key = head_start, inverted.end(), f"{inverted.group(1)} {head}"
                 alone = False
-                if start is None and head.islower() and head in self.standalone_heads \
-                        and not blocked(head_start, head_end):  # "we apply distillation": a technique named by its
-                    start, alone = head_start, True            # head alone (capitalised, it may end a longer name)
+                if start is None and standalone:  # "we apply distillation": a technique named by its head alone
+                    start, alone = head_start, True  # (not capitalised: then it may end a longer name)
                 if start is None and self.capitalised_head_alone and head[0].isupper() \
                         and sentence_start < head_start and head_start > title_end >= 0 \
                         and not blocked(head_start, head_end):

@@ -1155,3 +1155,13 @@ def test_a_technique_word_alone_is_a_method_but_not_the_end_of_a_capitalised_nam
                                                "which removes heads early."))
     assert found.get("quantization", ("", ""))[0] == "method"
     assert found.get("Staged Pruning") == ("method", "proposes") and "Pruning" not in found
+
+
+def test_an_architecture_word_alone_and_a_model_compared_by_a_result_are_architectures(nlp):
+    found = types(mentions(nlp, "A study", "We model the latent space of pretrained autoencoders, and a hypernetwork "
+                                           "predicts the weights. It outperforms PixArtQ (3.1 FID) on ImageNet."))
+    assert found.get("autoencoders") == found.get("hypernetwork") == found.get("PixArtQ") == "architecture"
+
+
+def test_a_result_in_parentheses_after_a_data_set_keeps_it_a_data_set(nlp):
+    assert types(mentions(nlp, "A study", "It is robust on CIFAR10-Q (8.5% error)."))["CIFAR10-Q"] == "dataset"
