@@ -102,6 +102,9 @@ class HeadedPhraseDetector(BatchwiseComponent):
     # always enough for four words; reading 160 characters took ~14 µs an abstract in all, these ~10.)
     _WINDOW = 48
 
+    def _family_word_before(self, lowered: str, start: int, end: int) -> bool:
+        return any(lowered.find(word, start, end) != -1 for word in self.family_modifiers)
+
     def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:
         window_start = max(sentence_start, head_start - self._WINDOW)
         words = list(_MODIFIER.finditer(text, window_start, head_start))
@@ -153,6 +156,7 @@ class HeadedPhraseDetector(BatchwiseComponent):
             return covered.find(1, start, end) != -1
 
         title_end = text.find("\n\n")
+        lowered = doc_lowered(doc) if self.family_heads else text
         next_head = 0
         for sentence_start, sentence_end in sentence_bounds(doc):
             previous = None  # (modifiers start, head start, head end) of the sentence's last phrase
@@ -166,13 +170,16 @@ class HeadedPhraseDetector(BatchwiseComponent):
                 standalone = head.islower() and head in self.standalone_heads and not blocked(head_start, head_end)
                 if self.capitalised_only and (not head[0].isupper() or head_start < title_end) and not standalone:
                     continue  # (in a title, Title Case capitalises every word: no sign of a name)
+                family = head.lower() in self.family_heads
+                if family and (catalogued.find(1, head_start, head_end) != -1 or not self._family_word_before(
+                        lowered, max(sentence_start, head_start - self._WINDOW), head_start)):
+                    continue  # (most "models" and "networks": no family word before them, or a catalog name)
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence_start, head_start, blocked) if not (
                     standalone and self.capitalised_only) else None
-                if head.lower() in self.family_heads and (
-                        start is None or catalogued.find(1, start, head_end) != -1
-                        or not self.family_modifiers.intersection(text[start:head_start].lower().split())):
+                if family and (start is None or catalogued.find(1, start, head_end) != -1
+                               or not self.family_modifiers.intersection(text[start:head_start].lower().split())):
                     continue  # a family head names a generative family only after a family's modifier
                 key = None
                 if start is None and self.inverted_objects and head.islower():
