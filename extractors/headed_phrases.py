@@ -68,7 +68,10 @@ class HeadedPhraseDetector(BatchwiseComponent):
         self.family_heads = {h.lower() for h in heads.get("family_heads", [])}
         self.family_modifiers = {w.lower() for w in heads.get("family_modifiers", [])}
         self.standalone_heads = {h.lower() for h in heads.get("standalone_heads", [])}
-        self.heads = HeadFinder([*heads["head_nouns"], *self.family_heads])
+        self.heads = HeadFinder(heads["head_nouns"])
+        # a family head within three words after a family word (found from the family words, which are rare)
+        family_heads = "|".join(sorted(map(re.escape, self.family_heads), key=len, reverse=True))
+        self.family_head_after = re.compile(rf"(?:[\s-]+[a-z][a-z-]*){{0,2}}?\s+({family_heads})(?![\w-])")
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.not_before = {w.lower() for w in heads.get("not_before", [])}
         self.inverted_objects = bool(heads.get("inverted_objects", False))
@@ -102,8 +105,20 @@ class HeadedPhraseDetector(BatchwiseComponent):
     # always enough for four words; reading 160 characters took ~14 µs an abstract in all, these ~10.)
     _WINDOW = 48
 
-    def _family_word_before(self, lowered: str, start: int, end: int) -> bool:
-        return any(lowered.find(word, start, end) != -1 for word in self.family_modifiers)
+    def _family_heads(self, doc: Doc) -> list[tuple[int, int]]:
+        """(start, end) of each family head within three words after a family word."""
+        words = doc_words(doc)
+        present = [word for word in self.family_modifiers if word in words]
+        if not present:
+            return []
+        lowered, found = doc_lowered(doc), []
+        for word in present:
+            at = lowered.find(word)
+            while at != -1:
+                if (match := self.family_head_after.match(lowered, at + len(word))) is not None:
+                    found.append(match.span(1))
+                at = lowered.find(word, at + len(word))
+        return found
 
     def _modifiers_start(self, text: str, sentence_start: int, head_start: int, blocked) -> int | None:
         window_start = max(sentence_start, head_start - self._WINDOW)
@@ -140,23 +155,21 @@ class HeadedPhraseDetector(BatchwiseComponent):
         text = doc_text(doc)
         spans, confidences, cues = [], [], []
         heads = self.heads.find(doc)  # once per doc, sorted by position
+        if self.family_heads and (family := self._family_heads(doc)):
+            heads = sorted(set(heads) | set(family))
         if not heads:
             set_group(doc, self.group, spans, confidences, cues)
             return doc
         covered = bytearray(len(text))  # the characters of entities of another type
-        catalogued = bytearray(len(text)) if self.family_heads else covered  # of catalog names of any type
         for group in (CATALOG_GROUP, NAME_GROUP):
             for other_start, other_end, other_label, _ in group_offsets(doc, group):
                 if other_label != self.label:
                     covered[other_start:other_end] = b"\x01" * (other_end - other_start)
-                if group == CATALOG_GROUP and self.family_heads:
-                    catalogued[other_start:other_end] = b"\x01" * (other_end - other_start)
 
         def blocked(start: int, end: int) -> bool:
             return covered.find(1, start, end) != -1
 
         title_end = text.find("\n\n")
-        lowered = doc_lowered(doc) if self.family_heads else text
         next_head = 0
         for sentence_start, sentence_end in sentence_bounds(doc):
             previous = None  # (modifiers start, head start, head end) of the sentence's last phrase
@@ -170,15 +183,14 @@ class HeadedPhraseDetector(BatchwiseComponent):
                 standalone = head.islower() and head in self.standalone_heads and not blocked(head_start, head_end)
                 if self.capitalised_only and (not head[0].isupper() or head_start < title_end) and not standalone:
                     continue  # (in a title, Title Case capitalises every word: no sign of a name)
-                family = head.lower() in self.family_heads
-                if family and (catalogued.find(1, head_start, head_end) != -1 or not self._family_word_before(
-                        lowered, max(sentence_start, head_start - self._WINDOW), head_start)):
-                    continue  # (most "models" and "networks": no family word before them, or a catalog name)
+                family = head.lower() in self.family_heads  # (found after a family word)
+                if family and _overlaps_catalog(doc, head_start, head_end):
+                    continue
                 if word_after(text, head_end) in self.not_before:
                     continue  # "visual generation models": a kind of model
                 start = self._modifiers_start(text, sentence_start, head_start, blocked) if not (
                     standalone and self.capitalised_only) else None
-                if family and (start is None or catalogued.find(1, start, head_end) != -1
+                if family and (start is None or _overlaps_catalog(doc, start, head_end)
                                or not self.family_modifiers.intersection(text[start:head_start].lower().split())):
                     continue  # a family head names a generative family only after a family's modifier
                 key = None
@@ -218,3 +230,9 @@ class HeadedPhraseDetector(BatchwiseComponent):
                         cues.append(f"{self.label} head '{head}'")
         set_group(doc, self.group, spans, confidences, cues)
         return doc
+
+
+def _overlaps_catalog(doc: Doc, start: int, end: int) -> bool:
+    """Whether a catalog name of any type overlaps these characters (asked only of the rare family phrases)."""
+    return any(other_start < end and start < other_end for other_start, other_end, _, _ in group_offsets(doc,
+                                                                                                        CATALOG_GROUP))
