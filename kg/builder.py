@@ -207,7 +207,7 @@ def _build_generation(folder: OutputFolder, inputs, fmt, rdf_format, spacy_model
     generation = folder.new_generation()
     segment = state.new_segment(generation)
     try:
-        papers = clock.timed("read", stream.papers(iter_records(files, corpus, fmt)))
+        papers = clock.timed("read", stream.papers(iter_records(files, corpus, fmt, require_records=True)))
         spooled = map_batches(spool_batch, papers, settings, workers, dask_address, batch_size)
         in_process = workers <= 1 and not dask_address
         papers_extracted = _extract_pass(spooled, linker, segment, clock, on_paper, in_process)

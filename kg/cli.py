@@ -19,13 +19,58 @@ from kg.export.html import DEFAULT_MAX_NODES
 from kg.export.rdf import RDF_FORMATS
 
 app = typer.Typer(help="paperkg: knowledge graphs of ML research from paper abstracts.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, pretty_exceptions_enable=False)
 console = Console(stderr=True)
+_debug = False  # --debug: let an unexpected error's traceback through
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            sys.stdout.write(f"paperkg {version('paperkg')}\n")
+        except PackageNotFoundError:
+            sys.stdout.write("paperkg (not installed as a package)\n")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error.")] = False,
+) -> None:
     """paperkg: knowledge graphs of ML research from paper abstracts."""
+    global _debug
+    _debug = debug
+
+
+def run() -> None:
+    """The `kg` command: the CLI, with any unexpected error reported in one line (the traceback with --debug)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted", highlight=False)
+        raise SystemExit(130) from None
+    except Exception as error:  # noqa: BLE001  (a user sees one line; --debug shows where it came from)
+        if _debug or "--debug" in sys.argv[1:]:
+            raise
+        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        console.print(f"[red]error:[/red] {type(error).__name__}{': ' + message if message else ''} "
+                      "(run with --debug for the traceback)", soft_wrap=True, highlight=False)
+        raise SystemExit(2) from None
+
+
+def _build_folder(argument: Path | None, option: Path | None) -> Path:
+    """The build folder (or RDF file) a command reads, given as an argument or with --data (default: exports)."""
+    if argument is not None and option is not None and argument != option:
+        raise typer.BadParameter(f"two build folders given ({argument} and {option}): give one", param_hint="--data")
+    return option or argument or Path("exports")
+
+
+DATA_ARGUMENT = typer.Argument(help="The build folder (or RDF file) to read; default: exports.", show_default=False)
+DATA_OPTION = typer.Option("--data", "-d", help="The same, as an option.", show_default=False)
 
 
 @app.command("build")
@@ -250,15 +295,17 @@ def _print_side_by_side(out: Console, reports: dict) -> None:
 
 @app.command("duplicates")
 def duplicates_command(
-    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory or RDF file.")] = Path("exports"),
+    folder: Annotated[Path | None, DATA_ARGUMENT] = None,
+    data_option: Annotated[Path | None, DATA_OPTION] = None,
 ) -> None:
     """Entity nodes that look like one thing twice: same normalised label, or one the other's abbreviation."""
     from kg.duplicates import duplicate_pairs
     from kg.rdf_reader import read_graph
 
+    data = _build_folder(folder, data_option)
     try:
         linked = read_graph(data)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         console.print(f"[red]error:[/red] {error}", soft_wrap=True)
         raise typer.Exit(2) from None
     pairs = duplicate_pairs(linked.entities)
@@ -271,7 +318,8 @@ def duplicates_command(
 
 @app.command("html")
 def html_command(
-    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory (or RDF file) from kg build.")] = Path("exports"),
+    folder: Annotated[Path | None, DATA_ARGUMENT] = None,
+    data_option: Annotated[Path | None, DATA_OPTION] = None,
     focus: Annotated[str | None, typer.Option("--focus", help="Centre the view on this entity (any of its names).")] = None,
     hops: Annotated[int, typer.Option("--hops", min=0, help="With --focus: how many paper/entity links to follow.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="The HTML file to write (default: DATA/graph-FOCUS.html, "
@@ -283,11 +331,12 @@ def html_command(
     from kg.names import slugify
     from kg.query import NotFound, load
 
+    data = _build_folder(folder, data_option)
     try:
         graph = load(data)
         view = graph.neighbourhood(focus, hops) if focus else graph.graph
         title = f"paperkg · {graph.entity(focus).label} · {hops} hops" if focus else "paperkg"
-    except (FileNotFoundError, NotFound) as error:
+    except (FileNotFoundError, ValueError, NotFound) as error:
         console.print(f"[red]error:[/red] {error.args[0] if isinstance(error, NotFound) else error}", soft_wrap=True)
         raise typer.Exit(2) from None
     folder = data if data.is_dir() else data.parent
@@ -309,13 +358,17 @@ def html_command(
 
 @app.command("sparql")
 def sparql_command(
-    query: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE.rq to read one (see docs/queries/).")],
-    data: Annotated[Path, typer.Option("--data", "-d", help="An exports directory or RDF file.")] = Path("exports"),
+    query: Annotated[str, typer.Argument(help="A SPARQL query, or @FILE.rq to read one (see docs/queries/). The "
+                                         "prefixes kg, rdf, rdfs, owl, xsd, skos, dcterms, prov and schema need no "
+                                         "declaration.")],
+    folder: Annotated[Path | None, DATA_ARGUMENT] = None,
+    data_option: Annotated[Path | None, DATA_OPTION] = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json (SPARQL 1.1 results JSON).")] = "table",
 ) -> None:
     """Answer a SPARQL 1.1 query over the exported RDF (engine: pyoxigraph)."""
     from kg.sparql import open_store, read_query, run, to_csv
 
+    data = _build_folder(folder, data_option)
     if output not in {"table", "csv", "json"}:
         raise typer.BadParameter("choose table, csv or json", param_hint="--format")
     try:
@@ -343,14 +396,16 @@ def sparql_command(
 
 @app.command("validate")
 def validate_command(
-    data: Annotated[Path, typer.Argument(help="An exports directory or RDF file.")] = Path("exports"),
+    folder: Annotated[Path | None, DATA_ARGUMENT] = None,
+    data_option: Annotated[Path | None, DATA_OPTION] = None,
 ) -> None:
     """Check an exported graph against the SHACL shapes in ontology/shapes.ttl."""
     from kg.validate import validate
 
+    data = _build_folder(folder, data_option)
     try:
         conforms, report = validate(data)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         console.print(f"[red]error:[/red] {error}", soft_wrap=True)
         raise typer.Exit(2) from None
     sys.stdout.write(report if not conforms else "conforms to ontology/shapes.ttl\n")
@@ -359,7 +414,8 @@ def validate_command(
 
 @app.command("serve")
 def serve_command(
-    data: Annotated[Path, typer.Argument(help="An exports directory (or RDF file) written by kg build.")] = Path("exports"),
+    folder: Annotated[Path | None, DATA_ARGUMENT] = None,
+    data_option: Annotated[Path | None, DATA_OPTION] = None,
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="TCP port.")] = 7878,
     host: Annotated[str, typer.Option("--host", help="Address to bind. The default serves this machine only; "
                                       "--host 0.0.0.0 exposes the (read-only) endpoint to the network.")] = "127.0.0.1",
@@ -379,6 +435,7 @@ def serve_command(
     """Serve the exports as a read-only SPARQL 1.1 Protocol endpoint (Oxigraph) at http://HOST:PORT/query."""
     from kg.serve import Limits, QueryProcessError, StoreError, is_loopback, prepare_store, serve
 
+    data = _build_folder(folder, data_option)
     limits = Limits(timeout=timeout, max_concurrent=max_concurrent, max_result_bytes=int(max_result_mb * 1e6),
                     allowed_services=frozenset(allow_service or ()))
     try:
@@ -409,4 +466,4 @@ def serve_command(
 
 
 if __name__ == "__main__":
-    app()
+    run()

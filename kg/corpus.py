@@ -572,10 +572,14 @@ class PaperStream:
         return paper
 
 
-def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None) -> Iterator[RawRecord]:
+def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None,
+                 require_records: bool = False) -> Iterator[RawRecord]:
     """Every readable record of the files in order; problems (a damaged record, an over-long text, a file in an
-    unreadable encoding) go to `corpus.problems`."""
+    unreadable encoding) go to `corpus.problems`. A file read in a format it is plainly not in is an error; so is,
+    with `require_records` (a build), inputs none of whose records could be read."""
+    read_in_all = 0
     for file in files:
+        read, unreadable = 0, 0
         try:
             for item in read_file(file, fmt):
                 if isinstance(item, RawRecord) and len(item.abstract) + len(item.title) > corpus.max_chars:
@@ -583,10 +587,21 @@ def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None) -> I
                                                     f"over --max-chars {corpus.max_chars:,}; record skipped")
                 if isinstance(item, ReadProblem):
                     corpus.problems.append(item)
+                    unreadable += 1
                 else:
+                    read += 1
                     yield item
         except EncodingProblem as problem:
             corpus.problems.append(ReadProblem(Source(str(file), 1), str(problem)))
+            continue
+        read_in_all += read
+        if unreadable and not read and (fmt or detect_format(file)) != detect_format(file):
+            raise CorpusError(f"{file}: none of its {unreadable:,} records could be read as {fmt}; it looks like "
+                              f"{detect_format(file)} (try --format {detect_format(file)})")
+    if require_records and files and not read_in_all and corpus.problems:
+        raise CorpusError(f"no record of the {len(files):,} input file(s) could be read ({len(corpus.problems):,} "
+                          f"problems; the first: {corpus.problems[0]}); check the files' format (--format listing, "
+                          "jsonl, csv or arxiv)")
 
 
 def open_corpus(inputs: Iterable[str | Path] | None = None, fmt: str | None = None,

@@ -50,10 +50,23 @@ def find_graph_file(data: str | Path) -> Path:
     raise FileNotFoundError(f"no graph.ttl, graph.nt, graph.jsonld or graph.rdf in {path} (run `kg build` first)")
 
 
+class GraphReadError(ValueError):
+    """An RDF file that cannot be read: its name and what the parser said, in one line."""
+
+
+def unreadable(graph_file: Path, error: Exception) -> GraphReadError:
+    first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    return GraphReadError(f"{graph_file} is not readable as {graph_file.suffix.lstrip('.')} RDF ({first_line}); "
+                          "rebuild it with kg build")
+
+
 def load_store(data: str | Path, store: pyoxigraph.Store | None = None) -> pyoxigraph.Store:
     graph_file = find_graph_file(data)
     store = store if store is not None else pyoxigraph.Store()
-    store.bulk_load(path=str(graph_file), format=_FORMATS[graph_file.suffix])
+    try:
+        store.bulk_load(path=str(graph_file), format=_FORMATS[graph_file.suffix])
+    except (SyntaxError, ValueError) as error:
+        raise unreadable(graph_file, error) from None
     return store
 
 

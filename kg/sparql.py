@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,24 @@ def open_store(data: str | Path = "exports", path: str | Path | None = None) -> 
     return store
 
 
+# the prefixes a query may use without declaring them (the graph's own and the common vocabularies')
+COMMON_PREFIXES = {
+    "kg": "https://w3id.org/paperkg/ontology#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#", "schema": "http://schema.org/",
+}
+_DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
+
+
+def with_common_prefixes(query: str) -> str:
+    """The query with a PREFIX line for each common prefix it does not declare itself (declaring one more prefix
+    than a query uses changes nothing)."""
+    declared = {match.group(1) or "" for match in _DECLARED_PREFIX.finditer(query)}
+    lines = [f"PREFIX {name}: <{iri}>" for name, iri in COMMON_PREFIXES.items() if name not in declared]
+    return "\n".join(lines + [query])
+
+
 def read_query(text: str) -> str:
     """A query given inline, or '@file.rq' to read it from a file."""
     if text.startswith("@"):
@@ -67,7 +86,7 @@ def plain(term) -> str | int | float | None:
 
 
 def run(store: pyoxigraph.Store, query: str) -> SparqlResult:
-    results = store.query(query)
+    results = store.query(with_common_prefixes(query))
     if isinstance(results, pyoxigraph.QuerySolutions):
         variables = [v.value for v in results.variables]
         solutions = list(results)
