@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg.corpus import DEFAULT_MAX_CHARS, FORMATS, MAX_CHARS_LIMIT, CorpusError
-from kg.export.html import DEFAULT_MAX_NODES
+from kg.export.html_budget import DEFAULT_MAX_NODES
 from kg.export.rdf import RDF_FORMATS
 
 app = typer.Typer(help="paperkg: knowledge graphs of ML research from paper abstracts.", no_args_is_help=True,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from spacy.language import Language
-
-from extractors.spans import extension_value, keep_paper_id
 from kg.model import EntityRelation, Measurement, Mention, Paper, Result, evolve
+
+if TYPE_CHECKING:  # (spaCy is imported where extraction runs, not by the readers of a build that import this)
+    from spacy.language import Language
 
 
 @dataclass
@@ -25,6 +26,8 @@ def extract(papers: Iterable[Paper], nlp: Language, batch_size: int = 64,
             on_paper: Callable[[], None] | None = None) -> Iterator[PaperExtraction]:
     """Mentions, reported results and entity–entity relations for each paper, in order. Offsets index
     `paper.text` (title, blank line, abstract)."""
+    from extractors.spans import extension_value, keep_paper_id
+
     papers = list(papers)
     docs = (keep_paper_id(nlp.make_doc(paper.text), paper.id) for paper in papers)  # the components stamp the id
     for paper, doc in zip(papers, nlp.pipe(docs, batch_size=batch_size), strict=True):

@@ -83,3 +83,11 @@ def test_sparql_needs_no_prefix_declarations_for_the_common_vocabularies(seeds_e
     declared = kg("sparql", "PREFIX kg: <https://w3id.org/paperkg/ontology#> SELECT (COUNT(?d) AS ?n) "
                             "WHERE { ?d a kg:Dataset }", out, "-f", "csv")
     assert declared.returncode == 0 and int(declared.stdout.splitlines()[1]) > 0  # its own declaration still works
+
+
+@pytest.mark.parametrize("module", ["kg.cli", "kg.sparql", "kg.query", "kg"])
+def test_reading_a_build_does_not_load_spacy(module):
+    # `kg --help`, `kg sparql` and kg.load start fast: spaCy (about a second to import) loads only where extraction runs
+    done = subprocess.run([sys.executable, "-c", f"import sys, {module}; print('spacy' in sys.modules)"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr

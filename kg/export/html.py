@@ -22,6 +22,7 @@ from markupsafe import Markup
 from pyvis.network import Network
 
 from kg.export.atomic import atomic_write
+from kg.export.html_budget import DEFAULT_MAX_NODES
 from kg.export.layout import lay_out
 
 KINDS = {  # colour and vis-network shape per node kind (the legend shows both)
@@ -36,7 +37,6 @@ EDGE_STYLES = {  # dashes, width, colour
     "proposes": (False, 2.5, "#243b53"), "evaluates_on": ([6, 4], 1.2, "#59a14f"), "addresses": ([2, 4], 1.2, "#f28e2b"),
     "uses": (False, 0.8, "#9fb3c8"), "variant_of": ([10, 4], 1.5, "#e15759"), "broader": ([10, 4], 1.0, "#829ab1"),
 }
-DEFAULT_MAX_NODES = 2000
 COOCCURRING_SHOWN = 8
 
 

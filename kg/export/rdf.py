@@ -16,14 +16,17 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from kg.export.atomic import AtomicFile, StreamedExport, atomic_write
 from kg.export.rdf_syntax import (BLOCK, SYNTAXES, NTriples, Turtle, block_template, checked_id, quoted,
                                   turtle_prefix_lines)
-from kg.linking import LinkedGraph, LinkedPaper
 from kg.model import Entity, EntityRelation, Measurement, Result
+
+if TYPE_CHECKING:  # (only for annotations: the CLI reads RDF_FORMATS without importing linking and spaCy)
+    from kg.linking import LinkedGraph, LinkedPaper
 
 KG_NS = "https://w3id.org/paperkg/ontology#"
 RES_NS = "https://w3id.org/paperkg/resource/"
