@@ -233,11 +233,8 @@ class Linker:
         entity = self._entities.get(entity_id) if entity_id else None
         if entity is None:
             return None
-        relation = mention.relation
-        if entity.type == "task" and relation != "proposes":
-            relation = "addresses"
-        elif relation == "evaluates_on" and entity.type != "dataset":
-            relation = "uses"
+        relation = "addresses" if entity.type == "task" and mention.relation != "proposes" else _relation_for(
+            entity.type, mention.relation)
         return entity_id, evolve(mention, type=entity.type, confidence=CORPUS_TYPED_CONFIDENCE, relation=relation,
                                   cue=mention.cue if relation == "proposes" else CORPUS_TYPED_CUE)
 
@@ -249,7 +246,10 @@ class Linker:
         untyped = []
         for mention in extraction.mentions:
             if mention.type:
-                mentions.append((self.entity_id(mention), mention))
+                entity_id = self.entity_id(mention)
+                relation = _relation_for(entities[entity_id].type, mention.relation)
+                mentions.append((entity_id, mention if relation == mention.relation else evolve(mention,
+                                                                                                relation=relation)))
             else:
                 untyped.append(mention)
         typed_here = [typed for typed in map(self._typed_from_corpus, untyped) if typed is not None]
@@ -322,3 +322,11 @@ def link(extracted: Iterable[PaperExtraction], catalog: Catalog) -> LinkedGraph:
     for item in extracted:
         linker.observe(item)
     return LinkedGraph.collect(linker.entities(), (linker.link_paper(item) for item in extracted))
+
+
+def _relation_for(entity_type: str, relation: str) -> str:
+    """A mention's relation as its entity's settled type allows it: a paper evaluates on data sets and addresses
+    tasks; a name typed otherwise here than in the corpus is one the paper uses."""
+    if (relation == "evaluates_on" and entity_type != "dataset") or (relation == "addresses" and entity_type != "task"):
+        return "uses"
+    return relation

@@ -30,5 +30,5 @@ def validate(data: str | Path | rdflib.Graph) -> tuple[bool, str]:
             raise unreadable(graph_file, error) from None
     shapes = rdflib.Graph().parse(_ontology_file("shapes.ttl"))
     vocabulary = rdflib.Graph().parse(_ontology_file("kg.ttl"))
-    conforms, _, report = pyshacl.validate(graph, shacl_graph=shapes, ont_graph=vocabulary, inference="rdfs")
+    conforms, _, report = pyshacl.validate(graph, shacl_graph=shapes, ont_graph=vocabulary, inference="none")
     return bool(conforms), report

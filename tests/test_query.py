@@ -107,3 +107,14 @@ def test_counts_per_period_for_dated_papers(tmp_path):
     assert built.trend("ViT", period="month") == {"2023-05": 1, "2024-01": 1, "2024-02": 2}
     with pytest.raises(ValueError):
         built.trend(period="week")
+
+
+def test_a_link_relation_fits_its_entity_type(seeds_exports):
+    # "addresses" reaches only tasks and "evaluates_on" only data sets, whatever one paper's own typing said
+    linked = seeds_exports[0].linked
+    allowed = {"addresses": {"task"}, "evaluates_on": {"dataset"}}
+    wrong = [(link.paper_id, link.entity_id, link.relation) for link in linked.links
+             if linked.entities[link.entity_id].type not in allowed.get(link.relation, {"task", "dataset", "method",
+                                                                                         "architecture"})]
+    assert wrong == []
+    assert {link.relation for link in linked.links} == {"proposes", "evaluates_on", "addresses", "uses"}
