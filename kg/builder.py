@@ -53,7 +53,13 @@ class BuildSummary:
     papers_extracted: int = 0
 
     def entities_per_type(self) -> Counter:
-        return Counter(e.type for e in self.entities.values())
+        """Entities some paper mentions, per type (not the catalog's broader concepts kept for the hierarchy)."""
+        counts = self.aggregates.paper_counts
+        return Counter(e.type for e in self.entities.values() if counts.get(e.id, 0))
+
+    def hierarchy_only(self) -> int:
+        """Catalog concepts no paper mentions, kept as the broader terms of ones that are mentioned."""
+        return sum(1 for e in self.entities if not self.aggregates.paper_counts.get(e, 0))
 
 
 @dataclass
@@ -65,7 +71,9 @@ class BuildResult:
     files: list[Path] = field(default_factory=list)
 
     def entities_per_type(self) -> Counter:
-        return Counter(e.type for e in self.linked.entities.values())
+        """Entities some paper mentions, per type (not the catalog's broader concepts kept for the hierarchy)."""
+        mentioned = {link.entity_id for link in self.linked.links}
+        return Counter(e.type for e in self.linked.entities.values() if e.id in mentioned)
 
     def links_per_relation(self) -> Counter:
         return Counter(link.relation for link in self.linked.links)

@@ -148,7 +148,9 @@ def _print_summary(summary, seconds: float, update: bool, workers: str) -> None:
                   f"({100 * aggregates.papers_with_links / max(1, aggregates.papers):.1f}%)")
     per_type = summary.entities_per_type()
     table.add_row("entities", f"{sum(per_type.values())}: " + ", ".join(f"{k} {per_type[k]}" for k in
-                                                                        ("method", "dataset", "architecture", "task")))
+                                                                        ("method", "dataset", "architecture", "task"))
+                  + (f" (and {summary.hierarchy_only()} broader catalog concepts no paper mentions, kept for the "
+                     "hierarchy)" if summary.hierarchy_only() else ""))
     per_relation = aggregates.links_per_relation
     table.add_row("links", f"{sum(per_relation.values())}: " + ", ".join(
         f"{k} {per_relation[k]}" for k in ("proposes", "evaluates_on", "addresses", "uses")))

@@ -91,3 +91,18 @@ def test_reading_a_build_does_not_load_spacy(module):
     done = subprocess.run([sys.executable, "-c", f"import sys, {module}; print('spacy' in sys.modules)"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
+
+
+def test_the_build_summary_counts_the_entities_papers_mention(tmp_path):
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text('{"id": "a", "title": "Sharper Flows", "abstract": "We train a ResNet-50 on ImageNet for '
+                      'image classification."}\n')
+    done = kg("build", papers, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    line = " ".join(" ".join(done.stdout.split("│")).split())  # the summary table's cells, on one line
+    import re
+    mentioned = int(re.search(r"entities (\d+):", line).group(1))
+    from kg.query import load
+    graph = load(tmp_path / "out")
+    assert mentioned == len({link.entity_id for link in graph.linked.links}) < len(graph.linked.entities)
+    assert "broader catalog concepts no paper mentions" in line
