@@ -118,3 +118,16 @@ def test_a_link_relation_fits_its_entity_type(seeds_exports):
                                                                                          "architecture"})]
     assert wrong == []
     assert {link.relation for link in linked.links} == {"proposes", "evaluates_on", "addresses", "uses"}
+
+
+def test_the_readme_node_counts_are_the_sample_builds(seeds_exports):
+    # the seed listings are the sample corpus the package ships; the README states these counts of its build
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    graph = kg.load(seeds_exports[1])
+    whole = int(re.search(r"the sample graph, ([\d,]+) nodes", readme).group(1).replace(",", ""))
+    focus = int(re.search(r"graph-imagenet\.html \(([\d,]+) nodes", readme).group(1).replace(",", ""))
+    assert whole == graph.graph.number_of_nodes()
+    assert focus == graph.neighbourhood("ImageNet", 2).number_of_nodes()

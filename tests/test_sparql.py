@@ -4,6 +4,7 @@ answers, checked against the networkx-based Python API; SHACL validation of the 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -298,3 +299,8 @@ def test_what_a_task_is_tackled_with(exports, graph):
     expected = {(entities[r.target_id].label, entities[r.source_id].label)
                 for r in graph.linked.entity_relations if r.relation == "applied_to"}
     assert pairs == expected and pairs
+
+
+def test_the_cookbook_lists_every_query():
+    listed = set(re.findall(r"`(\d\d-[a-z0-9-]+)`", (QUERIES[0].parents[1] / "cookbook.md").read_text()))
+    assert listed == {q.stem for q in QUERIES}
