@@ -107,6 +107,11 @@ def build_command(
     if update is not None and out is not None:
         raise typer.BadParameter("--update writes into the build it extends; give --update DIR or --out DIR, not "
                                  "both", param_hint="--out")
+    if spacy_model and not _spacy_model_installed(spacy_model):
+        console.print(f"[red]error:[/red] the spaCy pipeline {spacy_model!r} is not installed: install it into this "
+                      f"environment (python -m spacy download {spacy_model}), or leave --spacy-model out to use "
+                      "paperkg's own rules", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     out = out if out is not None else Path("exports")
     workers = worker_count(workers)  # 0: one per core, said in the summary
     started = time.perf_counter()
@@ -132,6 +137,13 @@ def build_command(
     local = f"{workers} local process" + ("es" if workers > 1 else "")
     _print_summary(summary, time.perf_counter() - started, update is not None,
                    f"extraction on Dask at {dask}; linking and exports in {local}" if dask else local)
+
+
+def _spacy_model_installed(name: str) -> bool:
+    """Whether `spacy.load(name)` can find the pipeline: an installed package or a folder (nothing is downloaded)."""
+    from importlib.util import find_spec
+
+    return Path(name).is_dir() or find_spec(name.replace("-", "_")) is not None
 
 
 def _print_summary(summary, seconds: float, update: bool, workers: str) -> None:

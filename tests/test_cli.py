@@ -37,6 +37,8 @@ def bad_inputs(tmp_path_factory) -> Path:
      "none of its 2 records could be read as jsonl; it looks like csv (try --format csv)"),
     (["build", "{bad}/broken.jsonl", "--out", "{bad}/out2"], "no record of the 1 input file(s) could be read"),
     (["duplicates", "{bad}/one", "--data", "{bad}/other"], "two build folders given"),
+    (["build", "{bad}/papers.csv", "--spacy-model", "en_no_such_pipeline_sm", "--out", "{bad}/out3"],
+     "the spaCy pipeline 'en_no_such_pipeline_sm' is not installed"),
 ])
 def test_bad_input_gets_one_line_and_a_failing_exit_code(bad_inputs, args, says):
     done = kg(*(a.replace("{bad}", str(bad_inputs)) for a in args))
