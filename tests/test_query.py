@@ -131,3 +131,24 @@ def test_the_readme_node_counts_are_the_sample_builds(seeds_exports):
     focus = int(re.search(r"graph-imagenet\.html \(([\d,]+) nodes", readme).group(1).replace(",", ""))
     assert whole == graph.graph.number_of_nodes()
     assert focus == graph.neighbourhood("ImageNet", 2).number_of_nodes()
+
+
+def test_the_readme_python_examples_print_what_it_says(seeds_exports, tmp_path, monkeypatch):
+    # every ```python block of the README, run as a doctest against the sample build (the README's `exports`)
+    import doctest
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    (tmp_path / "exports").symlink_to(seeds_exports[1])
+    monkeypatch.chdir(tmp_path)
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    globs: dict = {}
+    for number, block in enumerate(blocks):
+        test = parser.get_doctest(block, globs, f"README python block {number}", "README.md", 0)
+        runner.run(test, clear_globs=False)  # (a block goes on with the names the one before made)
+        globs = test.globs
+    outcome = runner.summarize(verbose=False)
+    assert outcome.attempted >= 10 and outcome.failed == 0
