@@ -70,7 +70,7 @@ class HeadedPhraseDetector(BatchwiseComponent):
         self.standalone_heads = {h.lower() for h in heads.get("standalone_heads", [])}
         self.heads = HeadFinder(heads["head_nouns"])
         # a family head within three words after a family word (found from the family words, which are rare)
-        family_heads = "|".join(sorted(map(re.escape, self.family_heads), key=len, reverse=True))
+        family_heads = alternation(sorted(self.family_heads))
         self.family_head_after = re.compile(rf"(?:[\s-]+[a-z][a-z-]*){{0,2}}?\s+({family_heads})(?![\w-])")
         self.weak_heads = {h.lower() for h in heads["weak_heads"]}
         self.not_before = {w.lower() for w in heads.get("not_before", [])}

@@ -18,8 +18,8 @@ from extractors.abbreviations import best_long_form
 from extractors.batching import BatchwiseComponent
 from extractors.context_typing import ContextTyper, TypeGuess
 from extractors.language_pairs import LanguagePairFinder
-from extractors.resources import Memo, load_json, load_word_list
-from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_text, group_offsets,
+from extractors.resources import Memo, alternation, load_json, load_word_list
+from extractors.spans import (CATALOG_GROUP, NAME_GROUP, UNTYPED_NAME_GROUP, doc_lowered, doc_text, group_offsets,
                               sentence_bounds, set_group, span_text, whole_word_occurrences, word_after)
 from kg.catalog import Catalog
 from kg.model import STRONG_TYPE_CUE
@@ -92,8 +92,7 @@ class NameDetector(BatchwiseComponent):
         self.title_starters = set(cues["title_starters"])
         self.introduced_name = re.compile(cues["introduced_name"])
         self.introduction_subject = re.compile(cues["introduced_name_subject"])
-        heads = "|".join(sorted((re.escape(word) for words in cues["head_nouns"].values() for word in words),
-                                key=len, reverse=True))
+        heads = alternation([word for words in cues["head_nouns"].values() for word in words])
         self.introduced_before_head = re.compile(cues["introduced_name_before_head"].replace("{heads}",
                                                                                              f"(?:{heads})"))
         self.title_modifiers = set(cues["title_starters"]) | set(cues["title_modifiers"])
@@ -263,7 +262,6 @@ class NameDetector(BatchwiseComponent):
         pieces = _TITLE_SPLIT.split(title)
         candidates = [pieces[0]] + [pieces[i + 1] for i in range(1, len(pieces) - 1, 2)
                                     if pieces[i].strip().lower() in ("with", "via", "using")]
-        lowered = ""  # the text lower-cased, once a phrase needs it
         for phrase in candidates:
             phrase = _LEADING_ARTICLE.sub("", phrase.strip())
             words = phrase.split()
@@ -276,7 +274,7 @@ class NameDetector(BatchwiseComponent):
             guess = self._head_guess(words[-1])
             lower_uses = []
             if guess is None:  # no telling head word: what the abstract says of it, in any case ("we propose an
-                lowered = lowered or text.lower()  # online instance classifier refinement algorithm")
+                lowered = doc_lowered(doc)  # online instance classifier refinement algorithm")
                 if len(lowered) != len(text) or lowered.find(phrase.lower(), title_end) == -1:
                     continue  # (most titles: the abstract does not use the phrase again)
                 lower_uses = [span for at in whole_word_occurrences(lowered, phrase.lower()) if at > title_end

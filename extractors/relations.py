@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from extractors.batching import BatchwiseComponent
 from extractors.literal_prefilter import PrefilteredPattern
-from extractors.resources import load_json
+from extractors.resources import alternation, load_json
 from extractors.spans import doc_text, extension_value, set_extension_value
 from kg.model import Mention, evolve
 
@@ -67,10 +67,9 @@ class RelationClassifier(BatchwiseComponent):
         self.title_component_joiner = re.compile(cues["title_component_joiner"], flags)
         self.named_in_apposition = re.compile(cues["named_in_apposition_gap"], flags)
         self.new_task_gap = re.compile(cues["new_task_gap"], flags)
-        heads = sorted({word for words in load_json("type_cues.json")["head_nouns"].values() for word in words},
-                       key=len, reverse=True)
+        heads = alternation([word for words in load_json("type_cues.json")["head_nouns"].values() for word in words])
         # "our best performing dataset DFN-5B": a new name after "our" and a head noun is the paper's own
-        self.our_kind_before = re.compile(rf"\b[Oo]ur\s+(?:[\w-]+\s+){{0,3}}?(?:{'|'.join(map(re.escape, heads))})\s+$")
+        self.our_kind_before = re.compile(rf"\b[Oo]ur\s+(?:[\w-]+\s+){{0,3}}?(?:{heads})\s+$")
 
     def _modifies_what_is_proposed(self, text: str, mention: Mention) -> bool:
         """A known entity (catalog, or a descriptive phrase) that only describes the proposed thing: "a new

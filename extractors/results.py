@@ -179,8 +179,11 @@ class ResultExtractor(BatchwiseComponent):
     def _paired(self, sentence: str, numbers: list[_Number], metrics: list[_Metric]):
         """(number, metric, evidence start, evidence end) of each result; a baseline's value ("from 27.3 to") takes
         the metric of the result it is compared with, and its own number as evidence."""
+        if not any(number.compared_with for number in numbers):
+            return self._results_paired(sentence, numbers, metrics)  # (most sentences)
         paired = self._results_paired(sentence, [n for n in numbers if not n.compared_with], metrics)
-        by_position = {numbers.index(number): (number, metric) for number, metric, _, _ in paired}
+        position_of = {number.start: index for index, number in enumerate(numbers)}
+        by_position = {position_of[number.start]: (number, metric) for number, metric, _, _ in paired}
         for index, number in enumerate(numbers):
             partner = by_position.get(index + number.compared_with) if number.compared_with else None
             if partner is not None and partner[0].unit == number.unit:

@@ -595,9 +595,9 @@ def iter_records(files: list[Path], corpus: Corpus, fmt: str | None = None,
             corpus.problems.append(ReadProblem(Source(str(file), 1), str(problem)))
             continue
         read_in_all += read
-        if unreadable and not read and (fmt or detect_format(file)) != detect_format(file):
+        if unreadable and not read and fmt is not None and (looks_like := detect_format(file)) != fmt:
             raise CorpusError(f"{file}: none of its {unreadable:,} records could be read as {fmt}; it looks like "
-                              f"{detect_format(file)} (try --format {detect_format(file)})")
+                              f"{looks_like} (try --format {looks_like})")
     if require_records and files and not read_in_all and corpus.problems:
         raise CorpusError(f"no record of the {len(files):,} input file(s) could be read ({len(corpus.problems):,} "
                           f"problems; the first: {corpus.problems[0]}); check the files' format (--format listing, "
